@@ -1,0 +1,107 @@
+// Key samplers in the query frame (q = e_1). THEORY.md section 1: a key is K = g / |g| for a standard
+// Gaussian g = (g_1, g_perp); its distance E = 1 - <q, K> is computed without cancellation as
+//   E = C / (R (R + g_1))  if g_1 > 0,   E = 1 + |g_1| / R  otherwise,   R = |g|, C = |g_perp|^2.
+// Two tiers, one stream layout (counter = key index lo, key index hi, trial, draw):
+//  - full:      g_1..g_d from Box-Muller normals, 4 per Philox block (draw = 0, 1, ...);
+//  - projected: g_1 from block 0 and C ~ chi^2(d-1) = 2 Gamma((d-1)/2) directly (Marsaglia-Tsang),
+//               so the cost per key does not grow with d. Same law of E, different numbers.
+#pragma once
+#include <cmath>
+#include "attnlim/common.hpp"
+#include "attnlim/philox.hpp"
+
+namespace attnlim {
+
+enum class SamplerTier : int { full = 0, projected = 1 };
+
+// Uniform on (0, 1) from 32 bits: (x + 1/2) 2^-32, exact in double, never 0 or 1.
+ATTNLIM_HD double uniform_open(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 2.3283064365386963e-10; }
+
+// Box-Muller: two independent standard normals from two uniform words.
+ATTNLIM_HD void box_muller(std::uint32_t w0, std::uint32_t w1, double& z0, double& z1) {
+  const double radius = std::sqrt(-2.0 * std::log(uniform_open(w0)));
+  const double turn = 2.0 * uniform_open(w1);  // angle in units of pi
+  double s, c;
+#if defined(__CUDA_ARCH__)
+  sincospi(turn, &s, &c);
+#else
+  const double angle = turn * 3.14159265358979323846;
+  s = std::sin(angle);
+  c = std::cos(angle);
+#endif
+  z0 = radius * c;
+  z1 = radius * s;
+}
+
+// Four normals from one Philox block.
+ATTNLIM_HD void normals4(const Philox4& block, double z[4]) {
+  box_muller(block.v[0], block.v[1], z[0], z[1]);
+  box_muller(block.v[2], block.v[3], z[2], z[3]);
+}
+
+// Cancellation-free distance from the query-frame decomposition (g_1, C = |g_perp|^2).
+ATTNLIM_HD double distance_from_parts(double g1, double perp_sq) {
+  const double radius = std::sqrt(g1 * g1 + perp_sq);
+  return g1 > 0.0 ? perp_sq / (radius * (radius + g1)) : 1.0 + (-g1) / radius;
+}
+
+// Number of Philox blocks a full key of dimension d uses.
+ATTNLIM_HD int full_key_blocks(int d) { return (d + 3) / 4; }
+
+// Full tier. Returns E; if tangential != nullptr, writes K_perp = g_perp / R (d - 1 components).
+ATTNLIM_HD double sample_full_key(std::uint64_t seed, std::uint32_t trial, std::uint64_t key_index, int d,
+                                  double* tangential = nullptr) {
+  double g1 = 0.0, perp_sq = 0.0;
+  const int blocks = full_key_blocks(d);
+  for (int b = 0; b < blocks; ++b) {
+    double z[4];
+    normals4(key_block(seed, trial, key_index, static_cast<std::uint32_t>(b)), z);
+ATTNLIM_UNROLL
+    for (int j = 0; j < 4; ++j) {
+      const int coord = 4 * b + j;
+      if (coord == 0) {
+        g1 = z[0];
+      } else if (coord < d) {
+        perp_sq += z[j] * z[j];
+        if (tangential) tangential[coord - 1] = z[j];
+      }
+    }
+  }
+  const double e = distance_from_parts(g1, perp_sq);
+  if (tangential) {
+    const double inv_radius = 1.0 / std::sqrt(g1 * g1 + perp_sq);
+    for (int j = 0; j < d - 1; ++j) tangential[j] *= inv_radius;
+  }
+  return e;
+}
+
+// Gamma(shape, 1) for shape >= 1 by Marsaglia-Tsang (2000); its normals and uniforms come from
+// draws first_draw, first_draw + 1, ... of this key (one attempt per block; acceptance >= 95%).
+ATTNLIM_HD double gamma_marsaglia_tsang(double shape, std::uint64_t seed, std::uint32_t trial,
+                                        std::uint64_t key_index, std::uint32_t first_draw) {
+  const double dd = shape - 1.0 / 3.0;
+  const double cc = 1.0 / std::sqrt(9.0 * dd);
+  for (std::uint32_t draw = first_draw;; ++draw) {
+    const Philox4 block = key_block(seed, trial, key_index, draw);
+    double x, unused;
+    box_muller(block.v[0], block.v[1], x, unused);
+    const double t = 1.0 + cc * x;
+    if (t <= 0.0) continue;
+    const double v = t * t * t;
+    const double u = uniform_open(block.v[2]);
+    if (std::log(u) < 0.5 * x * x + dd - dd * v + dd * std::log(v)) return dd * v;
+  }
+}
+
+// Projected tier: E only. g_1 and, for d = 2, g_2 come from block 0; for d >= 3 C = 2 Gamma((d-1)/2)
+// from draws 1, 2, ...
+ATTNLIM_HD double sample_projected_key(std::uint64_t seed, std::uint32_t trial, std::uint64_t key_index, int d) {
+  const Philox4 block = key_block(seed, trial, key_index, 0u);
+  double g1, g2;
+  box_muller(block.v[0], block.v[1], g1, g2);
+  const double perp_sq =
+      d == 2 ? g2 * g2 : 2.0 * gamma_marsaglia_tsang(0.5 * (d - 1), seed, trial, key_index, 1u);
+  return distance_from_parts(g1, perp_sq);
+}
+
+}  // namespace attnlim

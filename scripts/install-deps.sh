@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs every build, test and figure dependency of attnlim from Debian's packages. Idempotent:
+# it only calls apt when something is missing. The CUDA toolkit (nvcc, CUB, Thrust, cuRAND) is
+# expected at /usr/local/cuda; without it the CPU backend still builds (ATTNLIM_CUDA=AUTO).
+set -euo pipefail
+packages=(build-essential cmake ninja-build libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
+          libboost-dev libboost-math-dev libfmt-dev libomp-dev python3 python3-numpy python3-matplotlib)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "install-deps: installing ${missing[*]}" >&2
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
