@@ -14,6 +14,9 @@
 
 namespace attnlim {
 
+// Beyond this exponent e^{-x} underflows to exactly 0 in double (smallest subnormal ~ e^{-744.4}).
+constexpr double kExpUnderflow = 746.0;
+
 struct BetaSums {
   double s0, s1, s2;
 };
@@ -49,7 +52,10 @@ ATTNLIM_HD void accumulate_key(double e, const double* tangential, int tangent_d
   } else {
     const double excess = e - min_distance;
     for (int b = 0; b < num_betas; ++b) {
-      const double t = std::exp(-betas[b] * excess);
+      const double exponent = betas[b] * excess;
+      // e^{-746} is 0 in double: skipping the call changes no bit, and most keys are that far.
+      if (exponent > kExpUnderflow) continue;
+      const double t = std::exp(-exponent);
       s0[b] += t;
       s1[b] += t * excess;
       s2[b] += t * t;
