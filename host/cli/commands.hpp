@@ -14,4 +14,5 @@ void register_critical(CLI::App& app);
 #include "attnlim/sampler.hpp"
 namespace attnlim::cli {
 SamplerTier parse_sampler(const std::string& name, bool output_vector);
+void register_verify(CLI::App& app);
 }  // namespace attnlim::cli

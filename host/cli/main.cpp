@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   attnlim::cli::register_theory(app);
   attnlim::cli::register_sweep(app);
   attnlim::cli::register_critical(app);
+  attnlim::cli::register_verify(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -3,8 +3,8 @@
 //   E = C / (R (R + g_1))  if g_1 > 0,   E = 1 + |g_1| / R  otherwise,   R = |g|, C = |g_perp|^2.
 // Two tiers, one stream layout (counter = key index lo, key index hi, trial, draw):
 //  - full:      g_1..g_d from Box-Muller normals, 4 per Philox block (draw = 0, 1, ...);
-//  - projected: g_1 from block 0 and C ~ chi^2(d-1) = 2 Gamma((d-1)/2) directly (Marsaglia-Tsang),
-//               so the cost per key does not grow with d. Same law of E, different numbers.
+//  - projected: g_1 from block 0 and C ~ chi^2(d-1) drawn directly (see sample_projected_key), so
+//               the cost per key does not grow with d. Same law of E, different numbers.
 #pragma once
 #include <cmath>
 #include "attnlim/common.hpp"
@@ -93,14 +93,31 @@ ATTNLIM_HD double gamma_marsaglia_tsang(double shape, std::uint64_t seed, std::u
   }
 }
 
-// Projected tier: E only. g_1 and, for d = 2, g_2 come from block 0; for d >= 3 C = 2 Gamma((d-1)/2)
-// from draws 1, 2, ...
+// Dimensions up to which the projected tier builds chi^2(d-1) from uniforms instead of rejection.
+constexpr int kProjectedProductMaxD = 17;
+
+// Projected tier: E only. Block 0 gives g_1 (and a second normal z). C = |g_perp|^2 ~ chi^2(d-1):
+//  - d <= 17: chi^2(2k) = -2 log(U_1 ... U_k) with k = floor((d-1)/2) uniforms (words 2, 3 of block 0,
+//    then blocks 1, 2), plus z^2 when d - 1 is odd. Exact, and one Philox block for d <= 6.
+//  - d > 17: 2 Gamma((d-1)/2) by Marsaglia-Tsang from draws 1, 2, ...
 ATTNLIM_HD double sample_projected_key(std::uint64_t seed, std::uint32_t trial, std::uint64_t key_index, int d) {
   const Philox4 block = key_block(seed, trial, key_index, 0u);
-  double g1, g2;
-  box_muller(block.v[0], block.v[1], g1, g2);
-  const double perp_sq =
-      d == 2 ? g2 * g2 : 2.0 * gamma_marsaglia_tsang(0.5 * (d - 1), seed, trial, key_index, 1u);
+  double g1, z;
+  box_muller(block.v[0], block.v[1], g1, z);
+  double perp_sq;
+  if (d <= kProjectedProductMaxD) {
+    const int k = (d - 1) / 2;
+    double product = 1.0;
+    Philox4 more = block;
+    for (int i = 0; i < k; ++i) {
+      const int word = i + 2;  // words 2, 3 of block 0, then 0..3 of block 1, 0..3 of block 2
+      if (word >= 4 && word % 4 == 0) more = key_block(seed, trial, key_index, static_cast<std::uint32_t>(word / 4));
+      product *= uniform_open(more.v[word % 4]);  // >= 2^-33 each: no underflow for k <= 8
+    }
+    perp_sq = -2.0 * std::log(product) + ((d - 1) % 2 ? z * z : 0.0);
+  } else {
+    perp_sq = 2.0 * gamma_marsaglia_tsang(0.5 * (d - 1), seed, trial, key_index, 1u);
+  }
   return distance_from_parts(g1, perp_sq);
 }
 

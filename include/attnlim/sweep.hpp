@@ -1,0 +1,51 @@
+// Resumable sweeps over (d, n) with several beta specifications evaluated in one pass per point.
+// Every finished point is appended at once (one durable line) to PREFIX.jsonl, the source of truth;
+// PREFIX.csv is regenerated atomically from it after each point. Re-running the same command skips
+// finished points; a killed run loses at most the point in flight; per-point seeds make results
+// identical whether a sweep ran in one go or was interrupted and resumed.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "attnlim/simulate.hpp"
+
+namespace attnlim {
+
+struct BetaSpec {
+  BetaScale scale;
+  std::vector<double> values;
+  std::string text;  // as given, e.g. "critical:0.5,1,2"
+};
+// "SCALE:V1,V2,..." with SCALE abs | critical | log | power:A (e.g. "power:0.5:1,2"). Throws InputError.
+BetaSpec parse_beta_spec(const std::string& text);
+
+struct SweepConfig {
+  std::vector<int> ds;
+  std::vector<std::uint64_t> ns;
+  std::vector<BetaSpec> specs;
+  std::uint64_t trials = 100;
+  std::uint64_t seed = 1;
+  int top_k = 8;
+  int threads = 0;
+  SamplerTier sampler = SamplerTier::projected;
+  BackendChoice backend = BackendChoice::automatic;
+  std::string out;  // prefix: out + ".jsonl", out + ".csv"
+};
+void validate(const SweepConfig& config);  // throws InputError naming the flag
+
+// What makes two points comparable (resume refuses to mix different ones).
+nlohmann::json sweep_fingerprint(const SweepConfig& config);
+
+struct SweepReport {
+  int points_total = 0, points_skipped = 0, points_run = 0;
+};
+SweepReport run_sweep(const SweepConfig& config, const std::function<void(const std::string&)>& progress);
+
+// The CSV rows (without timings) of every record in a JSON-lines file.
+std::string sweep_csv(const std::vector<nlohmann::json>& records);
+
+}  // namespace attnlim
