@@ -1,0 +1,223 @@
+// The critical-beta estimator and the exponent fit on synthetic data with known answers; the sweep's
+// resume guarantee; bad grids through the CLI.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "attnlim/critical.hpp"
+#include "attnlim/sweep.hpp"
+
+using namespace attnlim;
+namespace fs = std::filesystem;
+
+TEST(CriticalEstimator, CrossingOfAKnownCurveIsExact) {
+  std::vector<double> x, y;
+  for (int i = 0; i < 11; ++i) {
+    x.push_back(0.1 * i);
+    y.push_back(2.0 * x.back() - 0.3);  // crosses 0.5 at x = 0.4 exactly, 0.7 at 0.5
+  }
+  EXPECT_NEAR(crossing_log_beta(x, y, 0.5), 0.4, 1e-12);
+  EXPECT_NEAR(crossing_log_beta(x, y, 0.8), 0.55, 1e-12);
+  EXPECT_TRUE(std::isnan(crossing_log_beta(x, y, 5.0)));
+}
+
+// Per-trial values whose mean is a logistic curve in log beta crossing 0.5 at mu; the bootstrap
+// interval must cover mu and the standard error must match the spread across replications.
+TEST(CriticalEstimator, BootstrapCrossingCoversTheTruth) {
+  const double mu = 2.3;
+  std::vector<double> grid;
+  for (int i = 0; i < 32; ++i) grid.push_back(mu - 1.5 + 3.0 * i / 31);
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> noise(0.0, 0.2);
+  int covered = 0;
+  Moments estimates, ses;
+  const int reps = 60;
+  for (int rep = 0; rep < reps; ++rep) {
+    std::vector<std::vector<double>> per_trial(300, std::vector<double>(grid.size()));
+    for (auto& row : per_trial) {
+      const double shift = noise(rng);  // one random shift per trial: values correlated across beta
+      for (std::size_t b = 0; b < grid.size(); ++b) row[b] = 1.0 / (1.0 + std::exp(-(grid[b] - mu))) + shift;
+    }
+    const CrossingEstimate e = estimate_crossing(grid, per_trial, 0.5, 200, 100 + rep);
+    covered += e.ci_low <= mu && mu <= e.ci_high;
+    estimates.add(e.log_beta);
+    ses.add(e.se);
+  }
+  // 95% intervals: at least 50 of 60 cover (binomial probability of fewer is < 1e-3).
+  EXPECT_GE(covered, 50);
+  EXPECT_NEAR(estimates.mean, mu, 4 * estimates.stderr_of_mean());
+  // The bootstrap standard error estimates the true spread of the estimator within 30%.
+  EXPECT_NEAR(ses.mean / estimates.sd(), 1.0, 0.3);
+}
+
+TEST(CriticalFit, RecoversAKnownSlopeWithHonestIntervals) {
+  std::vector<double> x = {6.9, 8.0, 9.2, 10.4, 11.5, 12.7, 13.8};
+  std::vector<double> exact;
+  for (double v : x) exact.push_back(-0.48 + 0.4 * v);
+  const LinearFit f0 = weighted_fit(x, exact, std::vector<double>(x.size(), 0.01));
+  EXPECT_NEAR(f0.slope, 0.4, 1e-12);
+  EXPECT_NEAR(f0.intercept, -0.48, 1e-11);
+  EXPECT_NEAR(f0.chi2, 0.0, 1e-12);
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> normal;
+  int covered = 0;
+  const int reps = 400;
+  for (int rep = 0; rep < reps; ++rep) {
+    std::vector<double> y, se;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      se.push_back(0.02 + 0.01 * i);
+      y.push_back(exact[i] + se.back() * normal(rng));
+    }
+    const LinearFit f = weighted_fit(x, y, se);
+    covered += f.slope_ci_low <= 0.4 && 0.4 <= f.slope_ci_high;
+  }
+  // Nominal 95% (a little more, since errors are only ever scaled up): between 90% and 99.5%.
+  EXPECT_GE(covered, 360);
+  EXPECT_LE(covered, 398);
+}
+
+TEST(CriticalFit, LogSpacedNIsDistinctAndSpansTheRange) {
+  const auto ns = log_spaced_n(1000, 1000000, 7);
+  ASSERT_EQ(ns.size(), 7u);
+  EXPECT_EQ(ns.front(), 1000u);
+  EXPECT_EQ(ns.back(), 1000000u);
+  EXPECT_EQ(ns[3], 31623u);
+  const auto tight = log_spaced_n(10, 13, 4);
+  EXPECT_EQ(tight, (std::vector<std::uint64_t>{10, 11, 12, 13}));
+  EXPECT_NE(point_seed(1, 3, 1000), point_seed(1, 3, 1001));
+  EXPECT_NE(point_seed(1, 3, 1000), point_seed(1, 4, 1000));
+}
+
+// End to end in d = 3 on a small range: the exponent's interval covers 1 and beta* tracks the
+// prediction lambda* (n c_3)^{2/2} = lambda* n / 2 (fixed seed).
+TEST(CriticalEndToEnd, ExponentInDimensionThreeCoversOne) {
+  CriticalConfig c;
+  c.d = 3;
+  c.n_min = 300;
+  c.n_max = 30000;
+  c.n_points = 4;
+  c.trials = 160;
+  c.resamples = 200;
+  c.backend = BackendChoice::cpu;
+  const CriticalResult r = run_critical(c, {});
+  EXPECT_LE(r.fit.slope_ci_low, 1.0);
+  EXPECT_GE(r.fit.slope_ci_high, 1.0);
+  EXPECT_LT(r.fit.slope_ci_high - r.fit.slope_ci_low, 0.3);  // informative, not vacuous
+  for (const auto& p : r.points) {
+    EXPECT_LE(p.ci_low, p.beta_star);
+    EXPECT_GE(p.ci_high, p.beta_star);
+    EXPECT_NEAR(std::log(p.beta_star / p.predicted_beta_star), 0.0, 4 * p.se_log + 0.02) << p.n;
+  }
+  EXPECT_EQ(r.regime, "local");
+}
+
+// ---- sweep: resume after a kill gives the same results as one uninterrupted run ------------------
+
+static std::string read_all(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+static int run_to_end(const std::vector<std::string>& args) {
+  std::string cmd = ATTNLIM_CLI_PATH;
+  for (const auto& a : args) cmd += " '" + a + "'";
+  const int raw = std::system((cmd + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+static std::vector<std::string> sweep_args(const fs::path& out) {
+  return {"sweep", "--d", "3,5", "--n", "20000,60000,150000", "--beta-spec", "critical:0.5,1,2",
+          "--beta-spec", "abs:0,10", "--trials", "24", "--backend", "cpu", "--sampler", "full", "--out", out.string()};
+}
+
+static std::size_t count_lines(const fs::path& p) {
+  std::ifstream in(p);
+  std::size_t n = 0;
+  std::string line;
+  while (std::getline(in, line)) n += !line.empty();
+  return n;
+}
+
+TEST(SweepResume, KilledAndResumedEqualsUninterrupted) {
+  const fs::path dir = fs::temp_directory_path() / ("attnlim_resume_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ASSERT_EQ(run_to_end(sweep_args(dir / "whole")), 0);
+  ASSERT_EQ(count_lines(dir / "whole.jsonl"), 6u);
+
+  // Start the same sweep, kill it (SIGKILL) once two points are on disk.
+  const auto args = sweep_args(dir / "part");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(ATTNLIM_CLI_PATH)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(ATTNLIM_CLI_PATH, argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (count_lines(dir / "part.jsonl") < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const std::size_t finished = count_lines(dir / "part.jsonl");
+  ASSERT_GE(finished, 2u);
+  ASSERT_LT(finished, 6u) << "the kill came too late to test anything";
+  // A torn record, as if killed in the middle of an append: resume must drop it.
+  { std::ofstream(dir / "part.jsonl", std::ios::app) << R"({"sweep":{"trials":24},"d":5,"n":)"; }
+
+  ASSERT_EQ(run_to_end(args), 0);
+  EXPECT_EQ(count_lines(dir / "part.jsonl"), 6u);
+  EXPECT_EQ(read_all(dir / "part.csv"), read_all(dir / "whole.csv"));
+  // Re-running a finished sweep changes nothing.
+  ASSERT_EQ(run_to_end(args), 0);
+  EXPECT_EQ(read_all(dir / "part.csv"), read_all(dir / "whole.csv"));
+  // A different configuration under the same prefix is refused, not mixed in.
+  auto other = args;
+  other[12] = "25";  // --trials
+  EXPECT_EQ(run_to_end(other), 2);
+  fs::remove_all(dir);
+}
+
+TEST(CriticalCli, BadGridsExitTwoWithoutOutput) {
+  const fs::path dir = fs::temp_directory_path() / ("attnlim_badgrid_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string json = (dir / "c.json").string(), out = (dir / "s").string();
+  const std::vector<std::vector<std::string>> cases = {
+      {"critical", "--d", "3", "--n-min", "5000", "--n-max", "1000", "--json", json},
+      {"critical", "--d", "3", "--target", "1.5", "--json", json},
+      {"critical", "--d", "3", "--target", "0", "--json", json},
+      {"critical", "--d", "1", "--json", json},
+      {"critical", "--d", "3", "--observable", "bias", "--json", json},
+      {"critical", "--d", "3", "--n-points", "1", "--json", json},
+      {"sweep", "--n", "100", "--beta-spec", "critical:", "--out", out},
+      {"sweep", "--n", "100", "--beta-spec", "critical:0.5,-1", "--out", out},
+      {"sweep", "--n-min", "5000", "--n-max", "100", "--n-points", "3", "--beta-spec", "abs:1", "--out", out},
+      {"verify", "--d", "3", "--n-min", "1e5", "--n-max", "1e3", "--out", (dir / "v").string()},
+      {"verify", "--d", "3", "--target", "2", "--out", (dir / "v").string()},
+  };
+  for (const auto& c : cases) {
+    std::string joined;
+    for (const auto& a : c) joined += a + " ";
+    EXPECT_EQ(run_to_end(c), 2) << joined;
+    EXPECT_FALSE(fs::exists(json)) << joined;
+    EXPECT_FALSE(fs::exists(out + ".jsonl")) << joined;
+    EXPECT_FALSE(fs::exists(dir / "v" / "summary.json")) << joined;
+  }
+  fs::remove_all(dir);
+}
