@@ -90,7 +90,7 @@ std::uint64_t count_from_double(const std::string& flag, double v) {
 void add_critical_options(CLI::App* sub, CriticalConfig& c, double& n_min, double& n_max, std::string& backend,
                           std::string& sampler) {
   sub->add_option("--n-min", n_min, "smallest n (1e3 notation accepted)")->capture_default_str();
-  sub->add_option("--n-max", n_max, "largest n")->capture_default_str();
+  sub->add_option("--n-max", n_max, "largest n (verify: 0 picks 1e6 on the CPU, 1e8 with a GPU)")->capture_default_str();
   sub->add_option("--n-points", c.n_points, "log-spaced n values")->capture_default_str();
   sub->add_option("--trials", c.trials, "trials per n (bootstrap over these)")->capture_default_str();
   sub->add_option("--observable", c.observable, "ipr, w_max or entropy: its trial mean defines beta*")->capture_default_str();
@@ -107,7 +107,7 @@ void add_critical_options(CLI::App* sub, CriticalConfig& c, double& n_min, doubl
 void register_critical(CLI::App& app) {
   struct Options {
     CriticalConfig c;
-    double n_min = 1000, n_max = 1000000;
+    double n_min = 1000, n_max = 1000000;  // critical: fixed defaults
     std::string backend = "auto", sampler = "auto", json;
   };
   auto o = std::make_shared<Options>();

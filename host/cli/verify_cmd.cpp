@@ -102,6 +102,7 @@ void register_verify(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   o->c.trials = 400;
+  o->c.n_points = 6;
   CLI::App* sub = app.add_subcommand(
       "verify", "the main job: beta*(n) and its exponent for several d against 2/(d-1), with the figures' data");
   sub->add_option("--d", o->ds, "comma-separated dimensions")->delimiter(',')->capture_default_str();
@@ -129,8 +130,9 @@ void register_verify(CLI::App& app) {
                fmt::join(o->ds, ","), base.n_min, base.n_max, base.n_points, base.trials,
                gpu ? "cuda" : "cpu (" + why + ")");
     nlohmann::json summary = nlohmann::json::array();
-    std::string table = fmt::format("{:>3} {:>10} {:>28} {:>8} {:>30} {:>15}\n", "d", "predicted", "measured exponent [95% CI]",
-                                    "rel.err", "prefactor meas/pred [95% CI]", "regime");
+    std::string table = fmt::format("{:>3} {:>10} {:>28} {:>8} {:>30} {:>30} {:>15}\n", "d", "predicted",
+                                    "measured exponent [95% CI]", "rel.err", "prefactor meas/pred [95% CI]",
+                                    "at pred. exponent [95% CI]", "regime");
     for (int d : o->ds) {
       CriticalConfig c = base;
       c.d = d;
@@ -139,12 +141,15 @@ void register_verify(CLI::App& app) {
       const nlohmann::json j = to_json(r);
       write_file_atomic(fmt::format("{}/critical_d{}.json", o->out, d), j.dump(2) + "\n");
       const double ratio = std::exp(r.fit.intercept) / r.predicted_prefactor;
-      table += fmt::format("{:>3} {:>10.4f} {:>28} {:>7.1f}% {:>30} {:>15}\n", d, r.predicted_exponent,
+      const double p = r.predicted_prefactor;
+      table += fmt::format("{:>3} {:>10.4f} {:>28} {:>7.1f}% {:>30} {:>30} {:>15}\n", d, r.predicted_exponent,
                            fmt::format("{:.4f} [{:.4f}, {:.4f}]", r.fit.slope, r.fit.slope_ci_low, r.fit.slope_ci_high),
                            100 * (r.fit.slope / r.predicted_exponent - 1),
                            fmt::format("{:.3f} [{:.3f}, {:.3f}]", ratio,
                                        std::exp(r.fit.intercept_ci_low) / r.predicted_prefactor,
                                        std::exp(r.fit.intercept_ci_high) / r.predicted_prefactor),
+                           fmt::format("{:.3f} [{:.3f}, {:.3f}]", r.fixed_prefactor / p, r.fixed_prefactor_ci_low / p,
+                                       r.fixed_prefactor_ci_high / p),
                            r.regime);
       summary.push_back({{"d", d},
                          {"predicted_exponent", r.predicted_exponent},
@@ -152,6 +157,7 @@ void register_verify(CLI::App& app) {
                          {"prefactor", j["prefactor"]},
                          {"predicted_prefactor", r.predicted_prefactor},
                          {"prefactor_ratio", ratio},
+                         {"prefactor_at_predicted_exponent", j["prefactor_at_predicted_exponent"]},
                          {"regime", r.regime},
                          {"seconds", r.seconds}});
       fmt::print("d={} done in {:.1f} s: exponent {:.4f} vs {:.4f}\n", d, r.seconds, r.fit.slope, r.predicted_exponent);

@@ -89,6 +89,9 @@ struct CriticalResult {
   double predicted_prefactor = 0;  // lambda* c_d^{2/(d-1)}
   std::vector<CriticalPoint> points;
   LinearFit fit;                   // log beta* = intercept + slope log n
+  // Prefactor with the exponent held at 2/(d-1): weighted mean of log(beta* / n^{2/(d-1)}), the
+  // sharper test of lambda* c_d^{2/(d-1)} (the free fit's intercept is an extrapolation to n = 1).
+  double fixed_prefactor = 0, fixed_prefactor_ci_low = 0, fixed_prefactor_ci_high = 0;
   LinearFit gaussian_fit;          // log beta* = intercept + slope log sqrt(2 d log n)
   std::vector<nlohmann::json> local_slopes;
   std::string regime;              // "local" (asymptotic law applies) or "pre-asymptotic"

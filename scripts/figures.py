@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Draws the figures of `attnlim verify` from its output folder (default out/verify):
+
+  collapse.png   E[w_max] and E[ipr] against lambda for several n, with the limit law's curves
+  scaling.png    log beta* against log n per d, with the fitted and the predicted lines
+  wmax_hist.png  histogram of w_max at a critical lambda against draws of the limit law
+
+Needs matplotlib and numpy (Debian: python3-matplotlib python3-numpy).
+"""
+import json
+import math
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def collapse(fig_data, out):
+    c = fig_data["collapse"]
+    lam = np.array(c["lambda"])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, name, label in ((axes[0], "w_max", "E[w_max]"), (axes[1], "ipr", "E[ipr] = E[sum w^2]")):
+        for s in c["series"]:
+            mean, se = np.array(s[name]["mean"]), np.array(s[name]["stderr"])
+            ax.errorbar(lam, mean, yerr=2 * se, fmt="o", ms=3, capsize=2, label=f"n = {s['n']:,}")
+        limit = np.array(c["limit"][name])
+        ax.plot(lam, limit, "k-", lw=1.5, label="limit law (n = inf)")
+        if name == "w_max":
+            lse = np.array(c["limit"]["w_max_stderr"])
+            ax.fill_between(lam, limit - 2 * lse, limit + 2 * lse, color="k", alpha=0.15, lw=0)
+        ax.set_xscale("log")
+        ax.set_xlabel("lambda = beta / (n c_d)^(2/(d-1))")
+        ax.set_ylabel(label)
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"Data collapse at the critical scale, d = {c['d']} (error bars: 2 standard errors)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "collapse.png"), dpi=120)
+    plt.close(fig)
+
+
+def scaling(folder, summary, out):
+    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    for entry in summary:
+        d = entry["d"]
+        r = load(os.path.join(folder, f"critical_d{d}.json"))
+        n = np.array([p["n"] for p in r["points"]], dtype=float)
+        b = np.array([p["beta_star"] for p in r["points"]])
+        lo = np.array([p["ci_low"] for p in r["points"]])
+        hi = np.array([p["ci_high"] for p in r["points"]])
+        line = ax.errorbar(n, b, yerr=[b - lo, hi - b], fmt="o", ms=4, capsize=2,
+                           label=f"d = {d}: slope {r['exponent']['estimate']:.3f} "
+                                 f"[{r['exponent']['ci_low']:.3f}, {r['exponent']['ci_high']:.3f}], "
+                                 f"2/(d-1) = {r['predicted_exponent']:.3f}")
+        color = line[0].get_color()
+        grid = np.geomspace(n.min(), n.max(), 50)
+        pre = r["prefactor"]["estimate"]
+        ax.plot(grid, pre * grid ** r["exponent"]["estimate"], "-", color=color, lw=1)
+        ax.plot(grid, r["predicted_prefactor"] * grid ** r["predicted_exponent"], "--", color=color, lw=1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("n (keys)")
+    ax.set_ylabel("beta*(n): mean ipr crosses 0.5")
+    ax.set_title("Critical inverse temperature: fitted (solid) and predicted (dashed)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "scaling.png"), dpi=120)
+    plt.close(fig)
+
+
+def histogram(fig_data, out):
+    h = fig_data["histogram"]
+    fig, ax = plt.subplots(figsize=(6.5, 4.4))
+    bins = np.linspace(0, 1, 41)
+    ax.hist(h["simulated"], bins=bins, density=True, alpha=0.55,
+            label=f"simulated, n = {h['n']:,} ({len(h['simulated'])} trials)")
+    ax.hist(h["limit"], bins=bins, density=True, histtype="step", color="k", lw=1.5,
+            label=f"limit law ({len(h['limit'])} draws)")
+    ax.set_xlabel("w_max (weight of the nearest key)")
+    ax.set_ylabel("density")
+    ax.set_title(f"w_max at lambda = {h['lambda']}, d = {h['d']}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "wmax_hist.png"), dpi=120)
+    plt.close(fig)
+
+
+def main():
+    folder = sys.argv[1] if len(sys.argv) > 1 else "out/verify"
+    summary = load(os.path.join(folder, "summary.json"))
+    scaling(folder, summary, folder)
+    fig_path = os.path.join(folder, "figures.json")
+    if os.path.exists(fig_path):
+        data = load(fig_path)
+        collapse(data, folder)
+        histogram(data, folder)
+    print(f"figures written to {folder}: scaling.png" + (", collapse.png, wmax_hist.png" if os.path.exists(fig_path) else ""))
+
+
+if __name__ == "__main__":
+    main()
