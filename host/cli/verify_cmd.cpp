@@ -24,6 +24,23 @@ void add_critical_options(CLI::App* sub, CriticalConfig& c, double& n_min, doubl
 
 namespace {
 
+// A projected-tier run of n keys at the given critical lambdas (beta = lambda (n c_d)^{2/(d-1)}).
+SimulationResult run_at_lambdas(int d, std::uint64_t n, std::uint64_t trials, std::uint64_t seed,
+                                const std::vector<double>& lambdas, BackendChoice backend, int threads) {
+  SimConfig c;
+  c.d = d;
+  c.n = n;
+  c.trials = trials;
+  c.top_k = 1;
+  c.seed = seed;
+  c.threads = threads;
+  c.sampler = SamplerTier::projected;
+  BetaScale scale;
+  scale.kind = BetaScale::critical;
+  for (double l : lambdas) c.betas.push_back(absolute_beta(scale, l, d, static_cast<double>(n)));
+  return simulate(c, backend, scale, lambdas);
+}
+
 // Mean w_max and ipr against lambda for several n (the data collapse), with the limit curves.
 nlohmann::json collapse_data(int d, const std::vector<std::uint64_t>& ns, std::uint64_t trials, std::uint64_t seed,
                              BackendChoice backend, int threads) {
@@ -42,18 +59,7 @@ nlohmann::json collapse_data(int d, const std::vector<std::uint64_t>& ns, std::u
   }
   out["limit"] = {{"ipr", ipr_limit}, {"w_max", wmax_limit}, {"w_max_stderr", wmax_limit_se}};
   for (auto n : ns) {
-    SimConfig c;
-    c.d = d;
-    c.n = n;
-    c.trials = trials;
-    c.top_k = 1;
-    c.seed = point_seed(seed ^ 0xc011a95e, d, n);
-    c.threads = threads;
-    c.sampler = SamplerTier::projected;
-    BetaScale scale;
-    scale.kind = BetaScale::critical;
-    for (double l : lambdas) c.betas.push_back(absolute_beta(scale, l, d, static_cast<double>(n)));
-    const SimulationResult r = simulate(c, backend, scale, lambdas);
+    const SimulationResult r = run_at_lambdas(d, n, trials, point_seed(seed ^ 0xc011a95e, d, n), lambdas, backend, threads);
     nlohmann::json series = {{"n", n}};
     for (int obs : {w_max, ipr}) {
       std::vector<double> mean, se;
@@ -72,18 +78,7 @@ nlohmann::json collapse_data(int d, const std::vector<std::uint64_t>& ns, std::u
 // Per-trial w_max at one critical lambda against draws of the limit law.
 nlohmann::json histogram_data(int d, std::uint64_t n, double lambda, std::uint64_t trials, std::uint64_t seed,
                               BackendChoice backend, int threads) {
-  SimConfig c;
-  c.d = d;
-  c.n = n;
-  c.trials = trials;
-  c.top_k = 1;
-  c.seed = point_seed(seed ^ 0x4157, d, n);
-  c.threads = threads;
-  c.sampler = SamplerTier::projected;
-  BetaScale scale;
-  scale.kind = BetaScale::critical;
-  c.betas = {absolute_beta(scale, lambda, d, static_cast<double>(n))};
-  const SimulationResult r = simulate(c, backend, scale, {lambda});
+  const SimulationResult r = run_at_lambdas(d, n, trials, point_seed(seed ^ 0x4157, d, n), {lambda}, backend, threads);
   std::vector<double> limit;
   const double a = theory::local_exponent(d);
   for (std::uint32_t t = 0; t < 4 * trials; ++t) limit.push_back(theory::sample_critical_weights(a, lambda, seed, t, 1)[0]);
