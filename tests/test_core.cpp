@@ -9,6 +9,7 @@
 #include "attnlim/philox.hpp"
 #include "attnlim/sampler.hpp"
 #include "attnlim/state.hpp"
+#include "attnlim/statistics.hpp"
 
 using namespace attnlim;
 
@@ -219,4 +220,28 @@ TEST(TopK, MatchesPartialSortIncludingTies) {
       EXPECT_EQ(index[j], keys[j].second);
     }
   }
+}
+
+// The projected tier's exponentials resolve values far below 2^-33 (the floor of -log(U) with a
+// 32-bit U), so chi^2 near 0 and hence tiny distances keep their law at n ~ 1e12 and beyond.
+TEST(Sampler, Exponential64HasFullPrecisionNearZeroAndUnitMean) {
+  const long double two64 = 18446744073709551616.0L;
+  const std::pair<std::uint32_t, std::uint32_t> words[] = {{0, 0}, {0, 1}, {0, 12345}, {1, 0}, {0x10, 0xffffffff},
+                                                           {0x7fffffff, 3}};
+  for (const auto& [hi, lo] : words) {
+    const long double v = ((long double)hi * 4294967296.0L + lo + 0.5L) / two64;
+    const long double ref = -std::log1p(-v);
+    EXPECT_NEAR(exponential64(hi, lo) / static_cast<double>(ref), 1.0, 1e-14) << hi << " " << lo;
+  }
+  EXPECT_LT(exponential64(0, 0), 1e-19);
+  // Near V = 1 (large values, the far tail) double rounding of 1 - V limits precision to ~1e-10.
+  EXPECT_NEAR(exponential64(0xfffffff0, 77) / static_cast<double>(-std::log1p(-((long double)0xfffffff0 * 4294967296.0L + 77.5L) / two64)),
+              1.0, 1e-9);
+  Moments m;
+  for (std::uint64_t i = 0; i < 200000; ++i) {
+    const Philox4 b = key_block(3, 1, i, 0);
+    m.add(exponential64(b.v[0], b.v[1]));
+  }
+  EXPECT_NEAR(m.mean, 1.0, 4 * m.stderr_of_mean());
+  EXPECT_NEAR(m.variance(), 1.0, 0.03);
 }

@@ -17,6 +17,14 @@ enum class SamplerTier : int { full = 0, projected = 1 };
 // Uniform on (0, 1) from 32 bits: (x + 1/2) 2^-32, exact in double, never 0 or 1.
 ATTNLIM_HD double uniform_open(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 2.3283064365386963e-10; }
 
+// Standard exponential from two words: -log1p(-V) with V = (hi 2^32 + lo + 1/2) 2^-64. Small values
+// come from V near 0, where a 64-bit uniform keeps full relative precision down to ~1e-19 (a 32-bit
+// -log(U) could not go below 2^-33 ~ 1.2e-10, too coarse for the nearest of 1e12 keys).
+ATTNLIM_HD double exponential64(std::uint32_t hi, std::uint32_t lo) {
+  const double v = static_cast<double>(hi) * 2.3283064365386963e-10 + (static_cast<double>(lo) + 0.5) * 5.421010862427522e-20;
+  return -std::log1p(-v);
+}
+
 // Box-Muller: two independent standard normals from two uniform words.
 ATTNLIM_HD void box_muller(std::uint32_t w0, std::uint32_t w1, double& z0, double& z1) {
   const double radius = std::sqrt(-2.0 * std::log(uniform_open(w0)));
@@ -89,32 +97,35 @@ ATTNLIM_HD double gamma_marsaglia_tsang(double shape, std::uint64_t seed, std::u
     if (t <= 0.0) continue;
     const double v = t * t * t;
     const double u = uniform_open(block.v[2]);
-    if (std::log(u) < 0.5 * x * x + dd - dd * v + dd * std::log(v)) return dd * v;
+    const double x2 = x * x;
+    if (u < 1.0 - 0.0331 * x2 * x2) return dd * v;  // Marsaglia-Tsang's squeeze: no logs, most draws
+    if (std::log(u) < 0.5 * x2 + dd - dd * v + dd * std::log(v)) return dd * v;
   }
 }
 
-// Dimensions up to which the projected tier builds chi^2(d-1) from uniforms instead of rejection.
-constexpr int kProjectedProductMaxD = 17;
+// Dimensions up to which the projected tier builds chi^2(d-1) from exponentials instead of rejection.
+constexpr int kProjectedExponentialMaxD = 7;
 
 // Projected tier: E only. Block 0 gives g_1 (and a second normal z). C = |g_perp|^2 ~ chi^2(d-1):
-//  - d <= 17: chi^2(2k) = -2 log(U_1 ... U_k) with k = floor((d-1)/2) uniforms (words 2, 3 of block 0,
-//    then blocks 1, 2), plus z^2 when d - 1 is odd. Exact, and one Philox block for d <= 6.
-//  - d > 17: 2 Gamma((d-1)/2) by Marsaglia-Tsang from draws 1, 2, ...
+//  - d <= 7: chi^2(2k) = 2 (Exp_1 + ... + Exp_k), k = floor((d-1)/2) 64-bit exponentials (words 2-3 of
+//    block 0, then words 0-1, 2-3 of block 1), plus z^2 when d - 1 is odd. Exact, full precision near
+//    C = 0 (the small-d regime where the nearest distance gets tiny), one Philox block for d <= 4.
+//  - d > 7: 2 Gamma((d-1)/2) by Marsaglia-Tsang from draws 1, 2, ...
 ATTNLIM_HD double sample_projected_key(std::uint64_t seed, std::uint32_t trial, std::uint64_t key_index, int d) {
   const Philox4 block = key_block(seed, trial, key_index, 0u);
   double g1, z;
   box_muller(block.v[0], block.v[1], g1, z);
   double perp_sq;
-  if (d <= kProjectedProductMaxD) {
+  if (d <= kProjectedExponentialMaxD) {
     const int k = (d - 1) / 2;
-    double product = 1.0;
-    Philox4 more = block;
-    for (int i = 0; i < k; ++i) {
-      const int word = i + 2;  // words 2, 3 of block 0, then 0..3 of block 1, 0..3 of block 2
-      if (word >= 4 && word % 4 == 0) more = key_block(seed, trial, key_index, static_cast<std::uint32_t>(word / 4));
-      product *= uniform_open(more.v[word % 4]);  // >= 2^-33 each: no underflow for k <= 8
+    double exponentials = 0.0;
+    if (k >= 1) exponentials += exponential64(block.v[2], block.v[3]);
+    if (k >= 2) {
+      const Philox4 more = key_block(seed, trial, key_index, 1u);
+      exponentials += exponential64(more.v[0], more.v[1]);
+      if (k >= 3) exponentials += exponential64(more.v[2], more.v[3]);
     }
-    perp_sq = -2.0 * std::log(product) + ((d - 1) % 2 ? z * z : 0.0);
+    perp_sq = 2.0 * exponentials + ((d - 1) % 2 ? z * z : 0.0);
   } else {
     perp_sq = 2.0 * gamma_marsaglia_tsang(0.5 * (d - 1), seed, trial, key_index, 1u);
   }
