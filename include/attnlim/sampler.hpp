@@ -17,13 +17,15 @@ enum class SamplerTier : int { full = 0, projected = 1 };
 // Uniform on (0, 1) from 32 bits: (x + 1/2) 2^-32, exact in double, never 0 or 1.
 ATTNLIM_HD double uniform_open(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 2.3283064365386963e-10; }
 
-// Standard exponential from two words: -log1p(-V) with V = (hi 2^32 + lo + 1/2) 2^-64. Small values
-// come from V near 0, where a 64-bit uniform keeps full relative precision down to ~1e-19 (a 32-bit
-// -log(U) could not go below 2^-33 ~ 1.2e-10, too coarse for the nearest of 1e12 keys).
-ATTNLIM_HD double exponential64(std::uint32_t hi, std::uint32_t lo) {
-  const double v = static_cast<double>(hi) * 2.3283064365386963e-10 + (static_cast<double>(lo) + 0.5) * 5.421010862427522e-20;
-  return -std::log1p(-v);
+// Uniform on (0, 1) from two words: (hi 2^32 + lo + 1/2) 2^-64, full relative precision near 0.
+ATTNLIM_HD double uniform64(std::uint32_t hi, std::uint32_t lo) {
+  return static_cast<double>(hi) * 2.3283064365386963e-10 + (static_cast<double>(lo) + 0.5) * 5.421010862427522e-20;
 }
+
+// Standard exponential from two words: -log1p(-V), V = uniform64. Small values come from V near 0,
+// where V keeps full relative precision down to ~1e-19 (a 32-bit -log(U) could not go below
+// 2^-33 ~ 1.2e-10, too coarse for the nearest of 1e12 keys).
+ATTNLIM_HD double exponential64(std::uint32_t hi, std::uint32_t lo) { return -std::log1p(-uniform64(hi, lo)); }
 
 // Box-Muller: two independent standard normals from two uniform words.
 ATTNLIM_HD void box_muller(std::uint32_t w0, std::uint32_t w1, double& z0, double& z1) {
@@ -107,12 +109,15 @@ ATTNLIM_HD double gamma_marsaglia_tsang(double shape, std::uint64_t seed, std::u
 constexpr int kProjectedExponentialMaxD = 7;
 
 // Projected tier: E only. Block 0 gives g_1 (and a second normal z). C = |g_perp|^2 ~ chi^2(d-1):
+//  - d = 3: E = 2 V directly (Archimedes: E is uniform on [0, 2]).
 //  - d <= 7: chi^2(2k) = 2 (Exp_1 + ... + Exp_k), k = floor((d-1)/2) 64-bit exponentials (words 2-3 of
 //    block 0, then words 0-1, 2-3 of block 1), plus z^2 when d - 1 is odd. Exact, full precision near
 //    C = 0 (the small-d regime where the nearest distance gets tiny), one Philox block for d <= 4.
 //  - d > 7: 2 Gamma((d-1)/2) by Marsaglia-Tsang from draws 1, 2, ...
 ATTNLIM_HD double sample_projected_key(std::uint64_t seed, std::uint32_t trial, std::uint64_t key_index, int d) {
   const Philox4 block = key_block(seed, trial, key_index, 0u);
+  // d = 3: E is exactly uniform on [0, 2] (Archimedes, THEORY.md section 6): one 64-bit uniform.
+  if (d == 3) return 2.0 * uniform64(block.v[0], block.v[1]);
   double g1, z;
   box_muller(block.v[0], block.v[1], g1, z);
   double perp_sq;

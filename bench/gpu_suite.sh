@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The GPU suite, in ONE call on a GPU machine, from binaries built elsewhere (bench/build_for_gpu.sh):
+#   bash bench/gpu_suite.sh [BIN_DIR]          (default carry/bin)
+# 1. every shared library of every binary resolves (ldd), or it stops with exit 2;
+# 2. GPU name (nvidia-smi); 3. the GPU tests (attnlim_tests --gtest_filter='Cuda*');
+# 4. attnlim_bench: CUDA full/projected at d = 3, 16, 128, the device limits (Philox, normals), the
+#    materialise-then-reduce path, and the PyTorch baseline (float64 and float32) side by side;
+# 5. the CPU backend against NumPy on this machine's CPU (short; skipped if NumPy is missing).
+# Writes "${OUT:-.}/gpu_results.md" plus logs and JSON lines there. About 4-6 minutes on an H100.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bin=${1:-carry/bin}
+out=${OUT:-.}
+mkdir -p "$out"
+bin=$(cd "$bin" && pwd) || { echo "gpu_suite: FATAL: no folder $1" >&2; exit 2; }
+python=${PYTHON:-python3}
+results="$out/gpu_results.md"
+status=0
+exec > >(tee "$out/gpu_suite.log") 2>&1
+
+echo "== gpu_suite $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname), binaries from $bin"
+# 1. shared libraries
+check_ldd() {
+  local missing=0
+  for b in attnlim attnlim_tests attnlim_bench; do
+    if [ ! -x "$bin/$b" ]; then echo "gpu_suite: FATAL: $bin/$b is missing or not executable"; exit 2; fi
+    if ldd "$bin/$b" | grep -q "not found"; then
+      echo "gpu_suite: $b: unresolved shared libraries:"; ldd "$bin/$b" | grep "not found"; missing=1
+    fi
+  done
+  return $missing
+}
+if ! check_ldd; then
+  # Second chance: libraries carried with the binaries (libgomp), the CUDA toolkit's own folders and
+  # the NVIDIA wheels PyTorch installs (both hold cuRAND's host library, libcurand.so.10).
+  dirs="$bin/lib /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib"
+  dirs="$dirs $(ls -d /usr/local/cuda-*/lib64 /usr/local/cuda-*/targets/x86_64-linux/lib 2>/dev/null | tr '\n' ' ')"
+  dirs="$dirs $("$python" -c 'import os, nvidia.curand as c; print(os.path.join(list(c.__path__)[0], "lib"))' 2>/dev/null)"
+  for dir in $dirs; do
+    [ -d "$dir" ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$dir"
+  done
+  echo "gpu_suite: retrying with LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+  if ! check_ldd; then
+    echo "gpu_suite: FATAL: shared libraries above do not resolve on this machine; link them statically"
+    echo "(CMAKE_CUDA_RUNTIME_LIBRARY Static, CUDA::curand_static) or carry them."
+    exit 2
+  fi
+  echo "gpu_suite: WARNING: resolved only with the CUDA toolkit's folders on LD_LIBRARY_PATH"
+fi
+for b in attnlim attnlim_tests attnlim_bench; do echo "--- ldd $b"; ldd "$bin/$b"; done
+
+# 2. the device
+if command -v nvidia-smi > /dev/null; then
+  gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)
+  nvidia-smi
+else
+  gpu="unknown (no nvidia-smi on this machine)"; status=1
+fi
+echo "GPU: $gpu"
+
+# 3. GPU tests (they GTEST_SKIP without a device: count the skips, a skipped GPU test here is a failure)
+echo "== attnlim_tests --gtest_filter='Cuda*'"
+timeout 240 "$bin/attnlim_tests" --gtest_filter='Cuda*' --gtest_output="xml:$out/gpu_tests.xml" > "$out/gpu_tests.log" 2>&1
+tests_rc=$?
+tail -40 "$out/gpu_tests.log"
+tests_line=$(grep -E '^\[==========\] .* ran|^\[  (PASSED|FAILED)  \] [0-9]+ test|^\[  SKIPPED \] [0-9]+ test' "$out/gpu_tests.log" | tr '\n' ' ')
+skipped=$(grep -cE '^\[  SKIPPED \] [A-Za-z0-9_/]+\.[A-Za-z0-9_/]+ \(' "$out/gpu_tests.log" || true)
+[ "$tests_rc" -eq 0 ] || status=1
+[ "${skipped:-0}" -eq 0 ] || { echo "gpu_suite: $skipped GPU tests skipped on a GPU machine"; status=1; }
+
+# 4. GPU benchmark with the PyTorch baseline side by side
+echo "== attnlim_bench (cuda)"
+timeout 330 "$bin/attnlim_bench" --backend cuda --d 3,16,128 --tier full,projected --seconds 1 --repeats 3 \
+  --materialize \
+  --baseline torch="$python $here/baseline_torch.py" \
+  --baseline torch_fp32="$python $here/baseline_torch.py --dtype float32" \
+  --jsonl "$out/gpu_bench.jsonl" 2>&1 | tee "$out/gpu_bench.log"
+bench_rc=${PIPESTATUS[0]}
+[ "$bench_rc" -eq 0 ] || status=1
+
+# 5. this machine's CPU against NumPy (context for the GPU numbers; short)
+cpu_rc=skipped
+if "$python" -c "import numpy" 2>/dev/null; then
+  echo "== attnlim_bench (cpu) vs NumPy"
+  timeout 120 "$bin/attnlim_bench" --backend cpu --d 3,16,128 --tier full,projected --seconds 0.5 --repeats 3 \
+    --baseline numpy="$python $here/baseline_numpy.py" --baseline-seconds 1 --baseline-repeats 1 \
+    --jsonl "$out/cpu_bench.jsonl" 2>&1 | tee "$out/cpu_bench.log"
+  cpu_rc=${PIPESTATUS[0]}
+fi
+
+# Report
+{
+  echo "# attnlim on a GPU machine: bench/gpu_suite.sh"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); GPU: $gpu"
+  echo "- CPU: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), nproc $(nproc)"
+  echo "- binaries: $bin (built elsewhere by bench/build_for_gpu.sh)"
+  echo "- GPU tests (attnlim_tests --gtest_filter='Cuda*'): exit $tests_rc, skipped $skipped; $tests_line"
+  echo "- attnlim_bench cuda: exit $bench_rc; cpu: exit $cpu_rc"
+  echo
+  [ -s "$out/gpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench.jsonl" --title "GPU: attnlim CUDA vs PyTorch, side by side"
+  [ -s "$out/cpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/cpu_bench.jsonl" --title "This machine's CPU: attnlim vs NumPy"
+} > "$results"
+cat "$results"
+echo "gpu_suite: wrote $results (exit $status)"
+exit $status
