@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""Reference values for tests/test_theory*.cpp, computed independently of the C++ code with mpmath
+(arbitrary precision, its own Bessel / incomplete beta / quadrature). Run: python3 scripts/theory_reference.py
+Each printed block names the C++ function it checks; the tests quote these numbers to 17 digits."""
+import mpmath as mp
+
+mp.mp.dps = 60
+
+
+def c_d(d):
+    a = mp.mpf(d - 1) / 2
+    return mp.power(2, a) / ((d - 1) * mp.beta(mp.mpf(1) / 2, a))
+
+
+def bessel_ratio(d, beta):  # A_d(beta) = I_{d/2}(beta) / I_{d/2-1}(beta)
+    nu = mp.mpf(d) / 2 - 1
+    return mp.besseli(nu + 1, beta) / mp.besseli(nu, beta)
+
+
+def log_M(d, beta):  # log Gamma(d/2) (2/beta)^{d/2-1} I_{d/2-1}(beta)
+    nu = mp.mpf(d) / 2 - 1
+    return mp.loggamma(nu + 1) + nu * mp.log(2 / beta) + mp.log(mp.besseli(nu, beta))
+
+
+def tilted_variance(d, beta):  # A' = 1 - A^2 - (d-1) A / beta, at 60 digits the cancellation is harmless
+    A = bessel_ratio(d, beta)
+    return 1 - A * A - (d - 1) * A / beta
+
+
+def log_cdf(d, s):  # log I_{s/2}(a, a)
+    a = mp.mpf(d - 1) / 2
+    return mp.log(mp.betainc(a, a, 0, s / 2, regularized=True))
+
+
+def quantile_from_log(d, log_p):
+    a = mp.mpf(d - 1) / 2
+    # log I_x(a, a) is increasing in t = log x; solve by bisection-safe secant on t.
+    f = lambda t: mp.log(mp.betainc(a, a, 0, mp.exp(t), regularized=True)) - log_p
+    guess = (log_p + mp.log(a) + mp.log(mp.beta(a, a))) / a
+    t = mp.findroot(f, (guess - 1, min(guess + 1, mp.log(0.5))), solver='anderson')
+    return 2 * mp.exp(t)
+
+
+def ein(u):  # Ein(u) = int_0^u (1 - e^{-t})/t dt = gamma + log u + E1(u)
+    return mp.euler + mp.log(u) + mp.e1(u) if u > mp.mpf('1e-3') else -mp.nsum(lambda k: (-u) ** k / (k * mp.factorial(k)), [1, mp.inf])
+
+
+def mecke_ipr_a1(lam):
+    """a = 1: Psi(u) = Ein(u lam^{-1}...) in closed form. With g = e^{-lam y}, dmu = dy:
+    Psi(u) = (1/lam) Ein(u), int g^2 e^{-ug} dmu = (1/lam) (1 - (1+u) e^{-u}) / u^2."""
+    lam = mp.mpf(lam)
+    psi = lambda u: ein(u) / lam
+    phi2 = lambda u: (1 - (1 + u) * mp.exp(-u)) / (u * u) / lam
+    return mp.quad(lambda u: u * phi2(u) * mp.exp(-psi(u)), [0, 1, 10, 100, mp.inf])
+
+
+def mecke_entropy_a1(lam):
+    lam = mp.mpf(lam)
+    psi = lambda u: ein(u) / lam
+    log_s = mp.quad(lambda u: (mp.exp(-u) - mp.exp(-psi(u))) / u, [0, 1, 10, 100, mp.inf])
+    # sum lam Y_k g_k / S: int du [int lam y g e^{-ug} dy] e^{-Psi}; with w = e^{-lam y}:
+    # int lam y g e^{-ug} dy = (1/lam) int_0^1 (-log w) e^{-uw} dw.
+    inner = lambda u: mp.quad(lambda w: -mp.log(w) * mp.exp(-u * w), [0, 1]) / lam
+    second = mp.quad(lambda u: inner(u) * mp.exp(-psi(u)), [0, 1, 10, 100, mp.inf])
+    return log_s + second
+
+
+def mecke_ipr_general(a, lam):
+    """Nested quadrature of THEORY.md section 3 in the variable m = y^a (dmu = dm, g = e^{-lam m^{1/a}}),
+    which removes the y^{a-1} endpoint singularity (the y form is inaccurate in mpmath for a < 1)."""
+    a, lam = mp.mpf(a), mp.mpf(lam)
+    g = lambda m: mp.exp(-lam * m ** (1 / a))
+    def cuts(u):  # the transition u g ~ 1 sits at y* = log(u)/lam and is ~1/lam wide: split there
+        y_star = max(mp.log(u), 0) / lam
+        ys = sorted(set([0] + [y for y in (y_star - 3, y_star, y_star + 3, y_star + 10, y_star + 40) if y > 0]))
+        return [y ** a for y in ys] + [mp.inf]
+    psi = lambda u: mp.quad(lambda m: -mp.expm1(-u * g(m)), cuts(u))
+    phi2 = lambda u: mp.quad(lambda m: g(m) ** 2 * mp.exp(-u * g(m)), cuts(u))
+    # Outer in r = log u: for small a, Psi grows like (log u)^a and the integrand's tail is long in u.
+    return mp.quad(lambda r: mp.exp(2 * r) * phi2(mp.exp(r)) * mp.exp(-psi(mp.exp(r))),
+                   [-mp.inf, -10, 0, 3, 10, 30, 100, 300, 1000, 3000, 10000])
+
+
+def main():
+    print("# c_d (c_d in theory.cpp)")
+    for d in (2, 3, 5, 16, 128):
+        print(f"c_d({d}) = {mp.nstr(c_d(d), 20)}")
+    print(f"log_c_d(4096) = {mp.nstr(mp.log(c_d(4096)), 20)}")
+
+    print("# A_d, bias = 1 - A_d, log_M, tilted_variance (theory_bessel.cpp)")
+    for d in (2, 3, 5, 16, 128, 4096):
+        for beta in ('1e-6', '0.1', '1', '10', '1e3', '1e6', '1e12'):
+            b = mp.mpf(beta)
+            A = bessel_ratio(d, b)
+            print(f"{{{d}, {beta}, {mp.nstr(A, 20)}, {mp.nstr(1 - A, 20)}, {mp.nstr(log_M(d, b), 20)}, "
+                  f"{mp.nstr(tilted_variance(d, b), 20)}}},")
+    print("# log M(2b) - 2 log M(b)")
+    for d, beta in ((3, '1'), (16, '1e3'), (128, '1e6'), (4096, '1e4')):
+        b = mp.mpf(beta)
+        print(f"{{{d}, {beta}, {mp.nstr(log_M(d, 2 * b) - 2 * log_M(d, b), 20)}}},")
+
+    print("# distance CDF (theory.cpp)")
+    for d, s in ((2, '0.5'), (3, '0.7'), (16, '1.3'), (128, '0.9'), (16, '1e-20'), (3, '2e-300'), (128, '1e-3')):
+        print(f"log_cdf({d}, {s}) = {mp.nstr(log_cdf(d, mp.mpf(s)), 20)}")
+    print("# quantile from log p")
+    for d, log_p in ((3, '-0.5'), (16, '-3'), (2, '-690.7755'), (16, '-690.7755'), (128, '-2000'), (4096, '-1000')):
+        s = quantile_from_log(d, mp.mpf(log_p))
+        print(f"quantile({d}, {log_p}) = {mp.nstr(s, 20)}   log s = {mp.nstr(mp.log(s), 20)}")
+
+    print("# critical law (theory_critical.cpp)")
+    mp.mp.dps = 25
+    for lam in (1, '2.5'):
+        print(f"ipr(a=1, lambda={lam}) = {mp.nstr(mecke_ipr_a1(lam), 17)}")
+        print(f"entropy(a=1, lambda={lam}) = {mp.nstr(mecke_entropy_a1(lam), 17)}")
+    mp.mp.dps = 20
+    print(f"ipr(a=2.5, lambda=3) = {mp.nstr(mecke_ipr_general('2.5', 3), 15)}")
+    mp.mp.dps = 30
+    print(f"ipr(a=0.5, lambda=1) = {mp.nstr(mecke_ipr_general('0.5', 1), 15)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,353 @@
+// Tests of the theory module (THEORY.md) against independent high-precision values.
+// Reference constants: scripts/theory_reference.py (mpmath, 60 digits unless noted); each block says
+// which function of that script produced it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "attnlim/theory.hpp"
+
+namespace th = attnlim::theory;
+
+namespace {
+void expect_rel(double got, double want, double tol, const std::string& what) {
+  EXPECT_LE(std::abs(got - want), tol * std::abs(want)) << what << ": got " << got << " want " << want;
+}
+}  // namespace
+
+// --- c_d: theory_reference.py c_d() = 2^a / ((d-1) B(1/2, a)) -----------------------------------
+TEST(TheoryConstants, CdAgainstMpmath) {
+  expect_rel(th::c_d(2), 0.45015815807855303478, 1e-14, "c_2");
+  EXPECT_DOUBLE_EQ(th::c_d(3), 0.5);  // closed form c_3 = 1/2
+  expect_rel(th::c_d(5), 0.75, 1e-14, "c_5");
+  expect_rel(th::c_d(16), 18.338191171926061655, 1e-14, "c_16");
+  expect_rel(th::c_d(128), 460848341023601268.74, 1e-13, "c_128");
+  expect_rel(th::log_c_d(4096), 1414.1410916150793201, 1e-14, "log c_4096");
+  EXPECT_THROW(th::c_d(4096), std::overflow_error);
+  EXPECT_DOUBLE_EQ(th::local_exponent(5), 2.0);
+  // critical_scale = (n c_d)^{2/(d-1)}: d = 3 gives n/2.
+  expect_rel(th::critical_scale(3, 1e6), 5e5, 1e-14, "scale d=3");
+  expect_rel(th::critical_beta(5, 1e6, 2.0), 2.0 * std::sqrt(0.75e6), 1e-14, "critical_beta d=5");
+}
+
+// --- A_d, 1 - A_d, log M, Var: theory_reference.py bessel_ratio(), log_M(), tilted_variance() ----
+struct BesselRow {
+  int d;
+  double beta, A, bias, log_M, variance;
+};
+const BesselRow kBesselRows[] = {
+    {2, 1e-6, 4.999999999999375e-7, 0.99999950000000000006, 2.49999999999984375e-13, 0.4999999999998125},
+    {2, 0.1, 0.049937603987938919425, 0.95006239601206108057, 0.0024984392338762433813, 0.49813019582855459268},
+    {2, 1, 0.44638996589653450705, 0.55361003410346549295, 0.23591435850717864869, 0.3543460324503562527},
+    {2, 10, 0.94859982595484595897, 0.051400174045154041029, 7.9429720831186955545, 0.0052983876029513590269},
+    {2, 1e3, 0.9994998748748042802, 0.00050012512519571980108, 995.62730888986946467, 5.0025037578328755973e-7},
+    {2, 1e6, 0.99999949999987499987, 5.000001250001250002e-7, 999992.17330631281325, 5.0000025000037500078e-13},
+    {2, 1e12, 0.9999999999995, 5.00000000000125e-13, 999999999985.26555091, 5.0000000000025e-25},
+    {3, 1e-6, 3.3333333333331111111e-7, 0.99999966666666666669, 1.6666666666666111111e-13, 0.33333333333326666667},
+    {3, 0.1, 0.033311132253989610145, 0.96668886774601038985, 0.0016661114635804605114, 0.33266772338816501017},
+    {3, 1, 0.31303528549933130364, 0.68696471450066869636, 0.16143936157119563361, 0.27593833903368953359},
+    {3, 10, 0.90000000412230725337, 0.099999995877692746626, 7.004267724384855382, 0.0099999917553854762589},
+    {3, 1e3, 0.999, 0.001, 992.39909754045791764, 1.0e-6},
+    {3, 1e6, 0.999999, 1.0e-6, 999985.49134226147578, 1.0e-12},
+    {3, 1e12, 0.999999999999, 1.0e-12, 999999999971.6758317, 1.0e-24},
+    {5, 1e-6, 1.9999999999999428571e-7, 0.99999980000000000001, 9.9999999999998571429e-14, 0.19999999999998285714},
+    {5, 0.1, 0.019994288252748485504, 0.9800057117472515145, 0.0009998571851699365837, 0.19982869832732658374},
+    {5, 1, 0.19452804946532511362, 0.80547195053467488638, 0.098612288668109691395, 0.18404664010991557132},
+    {5, 10, 0.81111110602184292038, 0.18888889397815707962, 5.6949344089814344703, 0.017654331279285525232},
+    {5, 1e3, 0.998001001001001001, 0.001998998998998998999, 986.58895404981030674, 1.997996995994993993e-6},
+    {5, 1e6, 0.999998000001000001, 1.999998999998999999e-6, 999972.77444299217912, 1.999997999996999996e-12},
+    {5, 1e12, 0.999999999998, 1.999999999999e-12, 999999999945.14342288, 1.999999999998e-24},
+    {16, 1e-6, 6.2499999999999782986e-8, 0.9999999375, 3.1249999999999945747e-14, 0.062499999999999348958},
+    {16, 0.1, 0.0062497829996734945283, 0.99375021700032650547, 0.00031249457487882160387, 0.062493490261432812938},
+    {16, 1, 0.062284332675995444613, 0.93771566732400455539, 0.031195971360551217604, 0.061855671763174256942},
+    {16, 10, 0.48762166797939138919, 0.51237833202060861081, 2.7314741409784842419, 0.030792606947909102582},
+    {16, 1e3, 0.99252439911338033956, 0.0074756008866196604423, 960.62570139902839718, 7.4511779225871379502e-6},
+    {16, 1e6, 0.99999250002437502437, 7.4999756249756252605e-6, 999908.84189953203612, 7.499951249926876042e-12},
+    {16, 1e12, 0.9999999999925, 7.499999999975625e-12, 999999999805.22559472, 7.49999999995125e-24},
+    {128, 1e-6, 7.8124999999999995305e-9, 0.9999999921875, 3.9062499999999998826e-15, 0.0078124999999999985915},
+    {128, 0.1, 0.00078124953049935383037, 0.99921875046950064617, 0.000039062488262479214484, 0.007812485914991729964},
+    {128, 1, 0.0078120305543653792502, 0.99218796944563462075, 0.0039061326339610747539, 0.0078110917742144969649},
+    {128, 10, 0.077660976382128363632, 0.92233902361787163637, 0.38946040929795034858, 0.0076743726943442823696},
+    {128, 1e3, 0.93848438951094097195, 0.061515610489059028046, 803.13147932466573999, 0.000059533176386923541947},
+    {128, 1e6, 0.99993650198437698241, 0.000063498015623017590903, 999366.47174543463047, 6.3496031244054738621e-11},
+    {128, 1e12, 0.9999999999365, 6.3499999998015625e-11, 999999998489.18880938, 6.349999999603125e-23},
+    {4096, 1e-6, 2.4414062499999999999e-10, 0.999999999755859375, 1.220703125e-16, 0.00024414062499999999996},
+    {4096, 0.1, 0.000024414062485455186749, 0.99997558593751454481, 1.2207031246363796686e-6, 0.0002441406245636556028},
+    {4096, 1, 0.00024414061045518846342, 0.99975585938954481154, 0.00012207030886379697151, 0.00024414058136556885464},
+    {4096, 10, 0.0024413917053599471864, 0.99755860829464005281, 0.012206994888255522415, 0.00024413626164262683027},
+    {4096, 1e3, 0.23110671678830691339, 0.76889328321169308661, 118.69432982430196394, 0.00020768020721248913571},
+    {4096, 1e6, 0.99795459510427537217, 0.0020454048957246278341, 986692.92672133485399, 2.0433097937436152941e-9},
+    {4096, 1e12, 0.9999999979525000021, 2.047499997904895625e-9, 999999958407.7639565, 2.04749999580979125e-21},
+};
+
+TEST(TheoryBessel, AgainstMpmathGrid) {
+  for (const BesselRow& row : kBesselRows) {
+    const std::string at = "d=" + std::to_string(row.d) + " beta=" + std::to_string(row.beta);
+    expect_rel(th::A_d(row.d, row.beta), row.A, 1e-12, "A " + at);
+    expect_rel(th::bias(row.d, row.beta), row.bias, 1e-10, "bias " + at);
+    expect_rel(th::log_M(row.d, row.beta), row.log_M, 1e-10, "log_M " + at);
+    expect_rel(th::tilted_variance(row.d, row.beta), row.variance, 1e-10, "variance " + at);
+  }
+}
+
+TEST(TheoryBessel, LogRatioAgainstMpmath) {
+  // theory_reference.py: log_M(d, 2b) - 2 log_M(d, b).
+  expect_rel(th::log_M2_over_M_squared(3, 1), 0.27234146891183155342, 1e-12, "d=3");
+  expect_rel(th::log_M2_over_M_squared(16, 1e3), 34.187891311154842633, 1e-12, "d=16");
+  expect_rel(th::log_M2_over_M_squared(128, 1e6), 589.51440078805656947, 1e-12, "d=128");
+  expect_rel(th::log_M2_over_M_squared(4096, 1e4), 2769.6030061179795796, 1e-11, "d=4096");
+}
+
+TEST(TheoryBessel, ClosedFormsAndLimits) {
+  // d = 3: X uniform, M = sinh(b)/b, A = coth(b) - 1/b.
+  for (double b : {0.5, 1.0, 3.0, 10.0, 30.0}) {
+    expect_rel(th::A_d(3, b), 1.0 / std::tanh(b) - 1.0 / b, 1e-13, "A_3");
+    expect_rel(th::log_M(3, b), std::log(std::sinh(b) / b), 1e-13, "log M_3");
+  }
+  // Large beta: 1 - A_d ~ (d-1)/(2 beta), relative correction O(1/beta).
+  for (int d : {2, 5, 64, 512}) {
+    const double beta = 1e9;
+    expect_rel(th::bias(d, beta), (d - 1) / (2.0 * beta), 1e-6 * d, "bias asymptote d=" + std::to_string(d));
+  }
+  // Value given in another issue: 1 - A_5(10) = 0.188888893978.
+  EXPECT_NEAR(th::bias(5, 10.0), 0.188888893978, 5e-13);
+  // beta = 0: A = 0, M = 1, Var X = 1/d.
+  EXPECT_EQ(th::A_d(7, 0.0), 0.0);
+  EXPECT_EQ(th::log_M(7, 0.0), 0.0);
+  expect_rel(th::tilted_variance(7, 0.0), 1.0 / 7.0, 1e-15, "Var at 0");
+  // Continuity across the switch between recurrence and Hankel expansion (t_H = nu^2/2 for d = 128).
+  const double t_h = 0.5 * 63.0 * 63.0;
+  expect_rel(th::bias(128, std::nextafter(t_h, 0.0)), th::bias(128, t_h), 1e-12, "switch");
+  expect_rel(th::tilted_variance(128, std::nextafter(t_h, 0.0)), th::tilted_variance(128, t_h), 1e-11, "switch var");
+}
+
+TEST(TheoryBessel, SubcriticalPredictions) {
+  // beta = 0: uniform weights, Cov(O) = I/(n d), n_eff = n.
+  const th::Subcritical zero = th::subcritical(4, 0.0, 1000.0);
+  expect_rel(zero.radial_variance, 1.0 / 4000.0, 1e-14, "radial at 0");
+  expect_rel(zero.tangential_variance, 1.0 / 4000.0, 1e-14, "tangential at 0");
+  expect_rel(zero.n_eff, 1000.0, 1e-14, "n_eff at 0");
+  // d = 3 closed forms: M(b) = sinh b / b; E[e^{2bX}(1-X^2)] = (d-1) M(2b) A(2b)/(2b).
+  const double b = 2.0, n = 100.0;
+  const double M1 = std::sinh(b) / b, M2 = std::sinh(2 * b) / (2 * b);
+  const double A1 = 1 / std::tanh(b) - 1 / b, A2 = 1 / std::tanh(2 * b) - 1 / (2 * b);
+  const double EX2 = 1 - 2 * A2 / (2 * b);  // E_{2b}[X^2]
+  const th::Subcritical sub = th::subcritical(3, b, n);
+  expect_rel(sub.n_eff, n * M1 * M1 / M2, 1e-13, "n_eff d=3");
+  expect_rel(sub.tangential_variance, M2 * (1 - EX2) / (2 * M1 * M1 * n), 1e-12, "tangential d=3");
+  expect_rel(sub.radial_variance, M2 * (EX2 - 2 * A1 * A2 + A1 * A1) / (M1 * M1 * n), 1e-10, "radial d=3");
+  // Large beta: radial ~ (1/n) M(2b)/M(b)^2 [ (d-1)/(2 (2b)^2) + ((d-1)/(4b))^2 ], no cancellation.
+  const double big = 1e10;
+  const th::Subcritical far = th::subcritical(16, big, 1.0);
+  const double ratio = std::exp(th::log_M2_over_M_squared(16, big));
+  expect_rel(far.radial_variance, ratio * (15.0 / (2 * 4 * big * big) + std::pow(15.0 / (4 * big), 2)), 1e-8, "radial far");
+}
+
+// --- distance law: theory_reference.py log_cdf(), quantile_from_log() ---------------------------
+TEST(TheoryDistance, LogCdfAgainstMpmath) {
+  expect_rel(th::log_distance_cdf(2, 0.5), -1.0986122886681096914, 1e-14, "d=2");
+  expect_rel(th::log_distance_cdf(3, 0.7), -1.0498221244986776883, 1e-14, "d=3");
+  expect_rel(th::log_distance_cdf(16, 1.3), -0.12899192817063772797, 1e-13, "d=16");
+  expect_rel(th::log_distance_cdf(128, 0.9), -2.0421162854114043066, 1e-12, "d=128");
+  expect_rel(th::log_distance_cdf(16, 1e-20), -342.47877811462749159, 1e-13, "d=16 tiny");
+  expect_rel(th::log_distance_cdf(3, 2e-300), -690.77552789821370521, 1e-14, "d=3 at 1e-300");
+  expect_rel(th::log_distance_cdf(128, 1e-3), -398.00138777622484314, 1e-12, "d=128 below 1e-170");
+  // Below the smallest double: d = 16 at s = 1e-45 has log P ~ -772.
+  EXPECT_TRUE(std::isfinite(th::log_distance_cdf(16, 1e-45)));
+  expect_rel(th::log_distance_cdf(16, 1e-45), std::log(th::c_d(16)) + 7.5 * std::log(1e-45), 1e-12, "power law below 1e-308");
+  // d = 3: E is uniform on [0, 2].
+  expect_rel(th::distance_cdf(3, 0.3), 0.15, 1e-15, "d=3 uniform");
+  expect_rel(th::log_distance_sf(3, 0.3), std::log(0.85), 1e-15, "d=3 sf");
+}
+
+TEST(TheoryDistance, PowerLawNearZero) {
+  for (int d : {2, 3, 5, 16, 128}) {
+    const double a = th::local_exponent(d), s = 1e-8;
+    // P(E <= s) = c_d s^a (1 + O(s)).
+    expect_rel(std::exp(th::log_distance_cdf(d, s) - th::log_c_d(d) - a * std::log(s)), 1.0, 1e-6 * d,
+               "power law d=" + std::to_string(d));
+  }
+}
+
+TEST(TheoryDistance, QuantileAgainstMpmath) {
+  expect_rel(th::distance_quantile_log(3, -0.5), 1.2130613194252668472, 1e-13, "d=3");
+  expect_rel(th::distance_quantile_log(16, -3), 0.58716820423158509872, 1e-12, "d=16");
+  expect_rel(th::log_distance_quantile_log(2, -690.7755), -1379.954687408861145, 1e-13, "d=2 log s");
+  expect_rel(th::distance_quantile_log(16, -690.7755), 6.7850660966603861347e-41, 1e-11, "d=16 1e-300");
+  expect_rel(th::distance_quantile_log(128, -2000), 1.1047585533531012135e-14, 1e-11, "d=128 e^-2000");
+  expect_rel(th::distance_quantile_log(4096, -1000), 0.3795062128166256578, 1e-11, "d=4096 e^-1000");
+  // Round trips.
+  for (int d : {2, 3, 7, 64, 1024})
+    for (double p : {1e-300, 1e-30, 0.01, 0.5, 0.9}) {
+      const double s = th::distance_quantile(d, p);
+      if (s == 0.0) continue;  // d = 2 at 1e-300: s ~ 1e-600 underflows (log_distance_quantile_log covers it)
+      expect_rel(th::log_distance_cdf(d, s), std::log(p), 1e-12, "round trip d=" + std::to_string(d));
+    }
+}
+
+// --- local laws ---------------------------------------------------------------------------------
+TEST(TheoryLaws, SubsphereAndPowerDensity) {
+  const th::LocalLaw sub = th::subsphere_law(5);
+  EXPECT_DOUBLE_EQ(sub.a, 2.0);
+  expect_rel(std::exp(sub.log_c), 0.75, 1e-14, "subsphere c = c_5");
+  // gamma = 0 is the uniform law.
+  const th::LocalLaw flat = th::power_density_law(9, 0.0);
+  EXPECT_DOUBLE_EQ(flat.a, 4.0);
+  expect_rel(flat.log_c, th::log_c_d(9), 1e-13, "gamma=0");
+  // gamma = 2 on S^2: density (|x-q|^2 = 2E) / E|K-q|^2 = E (E[E] = 1), so P(E <= s) = s^2/4 exactly.
+  const th::LocalLaw sq = th::power_density_law(3, 2.0);
+  EXPECT_DOUBLE_EQ(sq.a, 2.0);
+  expect_rel(std::exp(sq.log_c), 0.25, 1e-14, "gamma=2 d=3");
+  expect_rel(th::critical_beta(sq, 400.0, 1.0), std::sqrt(100.0), 1e-14, "beta = (n c)^{1/a}");
+  EXPECT_THROW(th::power_density_law(3, -2.0), std::domain_error);
+}
+
+// --- critical law: theory_reference.py mecke_ipr_a1 / mecke_entropy_a1 (dps 30), mecke_ipr_general (dps 20)
+TEST(TheoryCritical, MeckeAgainstMpmath) {
+  expect_rel(th::critical_ipr(1.0, 1.0), 0.43854051643311483, 1e-11, "ipr a=1 l=1");  // issue: about 0.4385
+  expect_rel(th::critical_entropy(1.0, 1.0), 1.1271791987777646, 1e-11, "H a=1 l=1");
+  expect_rel(th::critical_ipr(1.0, 2.5), 0.69066083081042476, 1e-10, "ipr a=1 l=2.5");
+  expect_rel(th::critical_entropy(1.0, 2.5), 0.55584958682234429818, 1e-10, "H a=1 l=2.5");
+  expect_rel(th::critical_ipr(2.5, 3.0), 0.374773640851059, 1e-10, "ipr a=2.5 l=3");
+  // a = 1/2: Psi grows like (log u)^{1/2}; the mpmath reference itself is good to ~1e-6 here.
+  expect_rel(th::critical_ipr(0.5, 1.0), 0.691854486503123, 1e-6, "ipr a=1/2 l=1");
+}
+
+TEST(TheoryCritical, LimitsInLambda) {
+  EXPECT_LT(th::critical_ipr(1.0, 0.05), th::critical_ipr(1.0, 0.5));
+  EXPECT_GT(th::critical_ipr(1.0, 50.0), 0.95);
+  EXPECT_GT(th::critical_entropy(1.0, 0.05), th::critical_entropy(1.0, 0.5));
+  // Large a, deep subcritical: ipr underflows to 0 and entropy is large but finite.
+  EXPECT_EQ(th::critical_ipr(2047.5, 1.0), 0.0);
+  EXPECT_GT(th::critical_entropy(63.5, 1.0), 100.0);
+}
+
+TEST(TheoryCritical, SamplerAgreesWithMecke) {
+  th::CriticalSamplerOptions options;
+  options.trials = 20000;
+  options.seed = 12345;
+  for (double a : {1.0, 2.5}) {
+    const double lambda = 1.5 * a;
+    const th::CriticalSample s = th::sample_critical(a, lambda, options);
+    EXPECT_NEAR(s.ipr, th::critical_ipr(a, lambda), 4 * s.ipr_stderr) << "a=" << a;
+    EXPECT_NEAR(s.entropy, th::critical_entropy(a, lambda), 4 * s.entropy_stderr) << "a=" << a;
+    EXPECT_LT(s.truncation_bound, 1e-10);
+    EXPECT_GE(s.w_max, s.ipr);  // sum W^2 <= max W
+  }
+  // Reproducible from the seed; ordered weights sum to at most 1.
+  const auto w1 = th::sample_critical_weights(1.0, 1.0, 7, 3, 5);
+  const auto w2 = th::sample_critical_weights(1.0, 1.0, 7, 3, 5);
+  EXPECT_EQ(w1, w2);
+  double total = 0;
+  for (std::size_t i = 0; i < w1.size(); ++i) {
+    total += w1[i];
+    if (i) EXPECT_LE(w1[i], w1[i - 1]);
+  }
+  EXPECT_LE(total, 1.0 + 1e-15);
+}
+
+TEST(TheoryCritical, InverseLambdaStar) {
+  const th::LambdaStar ipr = th::critical_lambda_star(1.0, th::CriticalObservable::ipr, 0.5);
+  expect_rel(th::critical_ipr(1.0, ipr.lambda), 0.5, 1e-10, "ipr(lambda*)");
+  const th::LambdaStar h = th::critical_lambda_star(1.0, th::CriticalObservable::entropy, 2.0);
+  expect_rel(th::critical_entropy(1.0, h.lambda), 2.0, 1e-10, "entropy(lambda*)");
+  th::CriticalSamplerOptions options;
+  options.trials = 4000;
+  const th::LambdaStar w = th::critical_lambda_star(1.0, th::CriticalObservable::w_max, 0.5, options);
+  EXPECT_GT(w.stderr_, 0.0);
+  EXPECT_NEAR(th::sample_critical(1.0, w.lambda, options).w_max, 0.5, 1e-9);  // same draws: exact root
+  th::CriticalSamplerOptions other = options;
+  other.seed = 99;
+  other.trials = 20000;
+  EXPECT_NEAR(th::sample_critical(1.0, w.lambda, other).w_max, 0.5, 0.02);
+  EXPECT_THROW(th::critical_lambda_star(1.0, th::CriticalObservable::ipr, 1.0), std::domain_error);
+  EXPECT_THROW(th::critical_lambda_star(1.0, th::CriticalObservable::w_max, 0.0), std::domain_error);
+}
+
+// --- sections 4 and 5 ---------------------------------------------------------------------------
+TEST(TheoryHeat, VmfAndHarmonics) {
+  const std::vector<double> q{1, 0, 0}, mu{0, 1, 0};
+  // kappa = 0: the uniform answer A_d(beta) q.
+  const auto plain = th::vmf_output(3, 5.0, q, 0.0, mu);
+  expect_rel(plain[0], th::A_d(3, 5.0), 1e-15, "kappa=0");
+  EXPECT_EQ(plain[1], 0.0);
+  // z = (3, 4, 0), |z| = 5.
+  const auto tilted = th::vmf_output(3, 3.0, q, 4.0, mu);
+  expect_rel(tilted[0], th::A_d(3, 5.0) * 0.6, 1e-15, "vmf x");
+  expect_rel(tilted[1], th::A_d(3, 5.0) * 0.8, 1e-15, "vmf y");
+  const auto drift = th::vmf_heat_drift(10.0, 2.0, q, mu);
+  EXPECT_DOUBLE_EQ(drift[1], 0.2);
+  EXPECT_DOUBLE_EQ(drift[0], 0.0);
+  EXPECT_DOUBLE_EQ(th::harmonic_growth(2, 3, 10.0), 1.0 + 2.0 * 3.0 / 10.0);
+  // Large beta: O = (1 - (d-1)/(2b)) q + drift + O(b^-2) for vMF.
+  const double big = 1e4;
+  const auto o = th::vmf_output(3, big, q, 2.0, mu);
+  EXPECT_NEAR(o[1], 2.0 / big, 1e-7);
+  EXPECT_NEAR(o[0], 1.0 - 1.0 / big, 1e-7);
+}
+
+TEST(TheoryLogN, SimplexAndGaussian) {
+  // Exactly at gamma_c: (n-1) n^{-1} -> self weight 1/(1 + (n-1)/n).
+  EXPECT_DOUBLE_EQ(th::simplex_gamma_c(0.5), 2.0);
+  expect_rel(th::simplex_self_weight(1e6, 2.0, 0.5), 1.0 / (1.0 + (1e6 - 1) / 1e6), 1e-14, "at gamma_c");
+  EXPECT_NEAR(th::simplex_self_weight(1e300, 4.0, 0.5), 1.0, 1e-200);
+  EXPECT_LT(th::simplex_self_weight(1e300, 1.0, 0.5), 1e-100);
+  expect_rel(th::gaussian_score_scale(128, std::exp(2.0)), std::sqrt(512.0), 1e-15, "sqrt(2 d log n)");
+}
+
+TEST(TheoryErrors, LibraryRejectsBadInput) {
+  EXPECT_THROW(th::A_d(1, 1.0), std::domain_error);
+  EXPECT_THROW(th::A_d(3, -1.0), std::domain_error);
+  EXPECT_THROW(th::critical_ipr(1.0, 0.0), std::domain_error);
+  EXPECT_THROW(th::critical_beta(3, 10.0, -1.0), std::domain_error);
+  EXPECT_THROW(th::distance_cdf(3, 2.5), std::domain_error);
+  EXPECT_THROW(th::parse_observable("ipr2"), std::domain_error);
+}
+
+// --- the CLI ------------------------------------------------------------------------------------
+namespace {
+int run_cli(const std::string& args) {
+  const std::string command = std::string(ATTNLIM_CLI_PATH) + " " + args + " >/dev/null 2>&1";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+std::string temp_json(const char* name) {
+  return (std::filesystem::temp_directory_path() / (std::string("attnlim_theory_test_") + name + ".json")).string();
+}
+}  // namespace
+
+TEST(TheoryCli, BadInputExitsTwoAndWritesNothing) {
+  const char* bad[] = {"--d 1", "--d 3 --beta -1", "--d 3 --lambda 0", "--d 3 --lambda -2",
+                       "--d 3 --target 1.5", "--d 3 --target 0 --observable w_max", "--d 3 --target -1 --observable entropy",
+                       "--d 3 --target 0.5 --observable foo"};
+  for (const char* args : bad) {
+    const std::string path = temp_json("bad");
+    std::filesystem::remove(path);
+    EXPECT_EQ(run_cli(std::string("theory ") + args + " --json " + path), 2) << args;
+    EXPECT_FALSE(std::filesystem::exists(path)) << args;
+  }
+}
+
+TEST(TheoryCli, WritesJson) {
+  const std::string path = temp_json("good");
+  std::filesystem::remove(path);
+  ASSERT_EQ(run_cli("theory --d 3 --beta 10 --n 1000 --lambda 1 --target 0.5 --trials 500 --json " + path), 0);
+  std::ifstream in(path);
+  const nlohmann::json json = nlohmann::json::parse(in);
+  EXPECT_DOUBLE_EQ(json["c_d"].get<double>(), 0.5);
+  expect_rel(json["A_d"].get<double>(), 0.90000000412230725337, 1e-12, "A_d");
+  expect_rel(json["bias_limit"].get<double>(), 0.099999995877692746626, 1e-10, "bias");
+  expect_rel(json["critical_beta"].get<double>(), 500.0, 1e-14, "critical_beta");
+  expect_rel(json["critical_ipr"].get<double>(), 0.43854051643311483, 1e-10, "critical_ipr");
+  expect_rel(json["critical_entropy"].get<double>(), 1.1271791987777646, 1e-10, "critical_entropy");
+  EXPECT_TRUE(json.contains("critical_w_max") && json.contains("critical_w_max_stderr"));
+  expect_rel(json["beta_star"].get<double>(), json["lambda_star"].get<double>() * 500.0, 1e-14, "beta_star");
+  std::filesystem::remove(path);
+}
