@@ -211,6 +211,7 @@ CriticalResult run_critical(const CriticalConfig& cc, const std::function<void(c
     pt.n = n;
     pt.predicted_beta_star = r.lambda_star * theory::critical_scale(cc.d, static_cast<double>(n));
     pt.gaussian_scale = std::sqrt(2.0 * cc.d * std::log(static_cast<double>(n)));
+    pt.rem_beta_star = obs == ipr ? pt.gaussian_scale / (1.0 - cc.target) : std::nan("");
     // Pilot: a wide grid (a factor e^7 either way of the prediction), widened until the mean crosses.
     double centre = std::log(pt.predicted_beta_star), half = 7.0, pilot_cross = std::nan("");
     for (int attempt = 0; attempt < 4 && std::isnan(pilot_cross); ++attempt, half *= 2) {
@@ -342,6 +343,7 @@ nlohmann::json to_json(const CriticalResult& r) {
                            {"se_log", p.se_log},
                            {"predicted_beta_star", p.predicted_beta_star},
                            {"gaussian_scale", p.gaussian_scale},
+                           {"rem_beta_star", std::isnan(p.rem_beta_star) ? nlohmann::json() : nlohmann::json(p.rem_beta_star)},
                            {"mean_e_min", p.mean_e_min},
                            {"local_law_error", p.local_law_error},
                            {"betas", p.betas},
@@ -354,12 +356,14 @@ std::string to_table(const CriticalResult& r) {
   std::string s = fmt::format("attnlim critical: d={} observable={} target={} trials={} backend={} ({}), {:.1f} s\n",
                               r.config.d, r.config.observable, r.config.target, r.config.trials, r.backend, r.device,
                               r.seconds);
-  s += fmt::format("{:>12} {:>12} {:>25} {:>12} {:>9} {:>14}\n", "n", "beta*", "95% CI", "predicted", "ratio",
-                   "sqrt(2d log n)");
+  s += fmt::format("{:>12} {:>12} {:>25} {:>12} {:>9} {:>14} {:>12} {:>9}\n", "n", "beta*", "95% CI",
+                   "local law", "ratio", "sqrt(2d log n)", "REM", "ratio");
   for (const auto& p : r.points)
-    s += fmt::format("{:>12} {:>12.5g} {:>25} {:>12.5g} {:>9.4f} {:>14.4g}\n", p.n, p.beta_star,
+    s += fmt::format("{:>12} {:>12.5g} {:>25} {:>12.5g} {:>9.4f} {:>14.4g} {:>12.5g} {:>9.4f}\n", p.n, p.beta_star,
                      fmt::format("[{:.5g}, {:.5g}]", p.ci_low, p.ci_high), p.predicted_beta_star,
-                     p.beta_star / p.predicted_beta_star, p.gaussian_scale);
+                     p.beta_star / p.predicted_beta_star, p.gaussian_scale, p.rem_beta_star,
+                     p.beta_star / p.rem_beta_star);
+  s += "(local law: lambda* (n c_d)^{2/(d-1)}; REM, ipr only: sqrt(2 d log n) / (1 - target))\n";
   s += fmt::format("exponent: {:.4f}  95% CI [{:.4f}, {:.4f}]  predicted 2/(d-1) = {:.4f}  (chi2/dof = {:.2f}/{})\n",
                    r.fit.slope, r.fit.slope_ci_low, r.fit.slope_ci_high, r.predicted_exponent, r.fit.chi2, r.fit.dof);
   s += fmt::format("prefactor: {:.4g}  95% CI [{:.4g}, {:.4g}]  predicted lambda* c_d^(2/(d-1)) = {:.4g} (lambda* = {:.5g})\n",

@@ -74,6 +74,9 @@ struct CriticalPoint {
   double beta_star = 0, ci_low = 0, ci_high = 0, se_log = 0;
   double predicted_beta_star = 0;  // lambda* (n c_d)^{2/(d-1)}
   double gaussian_scale = 0;       // sqrt(2 d log n)
+  // Random-energy-model prediction for ipr: in the frozen phase E[ipr] = 1 - beta_c/beta (Derrida), so
+  // beta* = sqrt(2 d log n) / (1 - target). NaN for other observables.
+  double rem_beta_star = 0;
   double mean_e_min = 0;
   double local_law_error = 0;      // |P(E <= s) / (c_d s^a) - 1| at s = mean E_(1): is n in the local regime?
   std::vector<double> betas, mean_curve, curve_stderr;
