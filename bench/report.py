@@ -51,7 +51,8 @@ def main(argv=None):
     out.append("")
 
     if limits:
-        out.append("Random-number limits (the core's Philox4x32-10 and Box-Muller, same device and threads):")
+        out.append("Random-number limits, same device and threads (CPU: the backend's AVX2 batch path where available; "
+                   "GPU: the core's Philox4x32-10 and Box-Muller on the device):")
         out.append("")
         out.append("| backend | device | Philox blocks/s | normals/s |")
         out.append("|---|---|---:|---:|")
