@@ -137,8 +137,8 @@ static int run_to_end(const std::vector<std::string>& args) {
 }
 
 static std::vector<std::string> sweep_args(const fs::path& out) {
-  return {"sweep", "--d", "3,5", "--n", "20000,60000,150000", "--beta-spec", "critical:0.5,1,2",
-          "--beta-spec", "abs:0,10", "--trials", "24", "--backend", "cpu", "--sampler", "full", "--out", out.string()};
+  return {"sweep", "--d", "3,5", "--n", "100000,300000,600000", "--beta-spec", "critical:0.5,1,2",
+          "--beta-spec", "abs:0,10", "--trials", "16", "--backend", "cpu", "--sampler", "full", "--out", out.string()};
 }
 
 static std::size_t count_lines(const fs::path& p) {
@@ -178,7 +178,7 @@ TEST(SweepResume, KilledAndResumedEqualsUninterrupted) {
   ASSERT_GE(finished, 2u);
   ASSERT_LT(finished, 6u) << "the kill came too late to test anything";
   // A torn record, as if killed in the middle of an append: resume must drop it.
-  { std::ofstream(dir / "part.jsonl", std::ios::app) << R"({"sweep":{"trials":24},"d":5,"n":)"; }
+  { std::ofstream(dir / "part.jsonl", std::ios::app) << R"({"sweep":{"trials":16},"d":5,"n":)"; }
 
   ASSERT_EQ(run_to_end(args), 0);
   EXPECT_EQ(count_lines(dir / "part.jsonl"), 6u);
@@ -188,8 +188,18 @@ TEST(SweepResume, KilledAndResumedEqualsUninterrupted) {
   EXPECT_EQ(read_all(dir / "part.csv"), read_all(dir / "whole.csv"));
   // A different configuration under the same prefix is refused, not mixed in.
   auto other = args;
-  other[12] = "25";  // --trials
-  EXPECT_EQ(run_to_end(other), 2);
+  ASSERT_EQ(other[9], "--trials");
+  other[10] = "17";
+  std::string cmd = ATTNLIM_CLI_PATH;
+  for (const auto& a : other) cmd += " '" + a + "'";
+  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
+  std::string message;
+  char buf[512];
+  while (pipe && fgets(buf, sizeof buf, pipe)) message += buf;
+  const int raw = pipe ? pclose(pipe) : -1;
+  EXPECT_EQ(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, 2) << message;
+  EXPECT_NE(message.find("another configuration"), std::string::npos) << message;
+  EXPECT_EQ(count_lines(dir / "part.jsonl"), 6u);
   fs::remove_all(dir);
 }
 
