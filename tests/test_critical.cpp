@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -222,9 +223,17 @@ TEST(CriticalCli, BadGridsExitTwoWithoutOutput) {
       {"verify", "--d", "3", "--target", "2", "--out", (dir / "v").string()},
   };
   for (const auto& c : cases) {
-    std::string joined;
-    for (const auto& a : c) joined += a + " ";
-    EXPECT_EQ(run_to_end(c), 2) << joined;
+    std::string joined, cmd = ATTNLIM_CLI_PATH;
+    for (const auto& a : c) joined += a + " ", cmd += " '" + a + "'";
+    FILE* pipe = popen((cmd + " 2>&1 >/dev/null").c_str(), "r");
+    std::string message;
+    char buf[512];
+    while (pipe && fgets(buf, sizeof buf, pipe)) message += buf;
+    const int raw = pipe ? pclose(pipe) : -1;
+    EXPECT_EQ(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, 2) << joined << message;
+    // One line naming the flag, as the README promises.
+    EXPECT_EQ(message.rfind("attnlim: error: --", 0), 0u) << joined << message;
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 1) << joined << message;
     EXPECT_FALSE(fs::exists(json)) << joined;
     EXPECT_FALSE(fs::exists(out + ".jsonl")) << joined;
     EXPECT_FALSE(fs::exists(dir / "v" / "summary.json")) << joined;
