@@ -18,10 +18,6 @@
 
 namespace attnlim::cli {
 
-std::uint64_t count_from_double(const std::string& flag, double v);
-void add_critical_options(CLI::App* sub, CriticalConfig& c, double& n_min, double& n_max, std::string& backend,
-                          std::string& sampler);
-
 namespace {
 
 // A projected-tier run of n keys at the given critical lambdas (beta = lambda (n c_d)^{2/(d-1)}).

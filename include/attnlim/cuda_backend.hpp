@@ -23,7 +23,7 @@ std::string device_name();
 std::vector<TrialState> run_trials(const SimConfig& config);
 
 // Philox4x32-10 blocks computed on the device with cuRAND's curand_Philox4x32_10 for counters
-// (i, 0, trial, draw), i = first .. first + count - 1, key = seed; 4 words per counter, in order.
+// (i lo, i hi, trial, draw), i = first .. first + count - 1, key = seed; 4 words per counter, in order.
 // Used by the test that proves the host Philox bit-identical to cuRAND.
 std::vector<std::uint32_t> curand_philox_blocks(std::uint64_t seed, std::uint32_t trial, std::uint32_t draw,
                                                 std::uint64_t first, std::uint64_t count);

@@ -50,8 +50,8 @@ struct SimulationResult {
   Summary summary(int beta_index, int observable) const;
 };
 
-// Picks the backend (auto: CUDA when a device is present), runs, aggregates. `note` (optional)
-// receives a line saying which backend ran and why.
+// Picks the backend (auto: CUDA when a device is present), runs, aggregates; the result names the
+// backend and device that ran.
 SimulationResult simulate(const SimConfig& config, BackendChoice backend, const BetaScale& scale,
                           const std::vector<double>& beta_values);
 
