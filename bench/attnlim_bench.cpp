@@ -149,17 +149,18 @@ Timing repeat(const std::function<double()>& run, int repeats) {
 // ---- the CPU random-number limit -------------------------------------------------------------------
 
 // Seconds to draw `blocks` Philox blocks' worth of keys through the CPU backend's AVX2 batch path,
-// 8 keys per call of `batch(first, e)` (OpenMP over `threads`).
-template <class Batch>
+// 8 keys per call of `batch(first, out)` (out: kValuesPerKey values per key; OpenMP over `threads`).
+template <int kValuesPerKey, class Batch>
 double cpu_batch_seconds(std::uint64_t blocks, int threads, Batch batch) {
+  constexpr int kOut = kValuesPerKey * attnlim::cpu::kBatchKeys;
   double sum = 0;
   const auto t0 = Clock::now();
   const std::int64_t batches = static_cast<std::int64_t>(blocks / attnlim::cpu::kBatchKeys) + 1;
 #pragma omp parallel for reduction(+ : sum) num_threads(threads) schedule(static)
   for (std::int64_t i = 0; i < batches; ++i) {
-    double e[attnlim::cpu::kBatchKeys];
-    batch(static_cast<std::uint64_t>(i) * attnlim::cpu::kBatchKeys, e);
-    for (double x : e) sum += x;
+    double out[kOut];
+    batch(static_cast<std::uint64_t>(i) * attnlim::cpu::kBatchKeys, out);
+    for (double x : out) sum += x;
   }
   const double s = seconds_since(t0);
   if (sum == 1.2345) std::fputs("", stderr);  // keep the result alive
@@ -171,7 +172,7 @@ double cpu_batch_seconds(std::uint64_t blocks, int threads, Batch batch) {
 // scalar philox4x32_10; OpenMP over `threads`.
 double cpu_philox_seconds(std::uint64_t blocks, int threads, std::uint64_t seed) {
   if (attnlim::cpu::batch_simd_available())
-    return cpu_batch_seconds(blocks, threads, [seed](std::uint64_t first, double* e) {
+    return cpu_batch_seconds<1>(blocks, threads, [seed](std::uint64_t first, double* e) {
       attnlim::cpu::sample_projected_batch(seed, 0u, first, 3, e);
     });
   std::uint32_t fold = 0;
@@ -187,12 +188,12 @@ double cpu_philox_seconds(std::uint64_t blocks, int threads, std::uint64_t seed)
 }
 
 // Blocks/s of Philox block -> 4 Box-Muller normals, the way the CPU backend makes them: its AVX2 batch
-// path where the CPU has it (sample_full_batch at d = 4: one block of 4 normals per key, plus that key's
-// distance, a few flops), else the core's scalar normals4.
+// path where the CPU has it (normals_batch: all four normals of one block for 8 keys), else the core's
+// scalar normals4.
 double cpu_normal_seconds(std::uint64_t blocks, int threads, std::uint64_t seed) {
   if (attnlim::cpu::batch_simd_available())
-    return cpu_batch_seconds(blocks, threads, [seed](std::uint64_t first, double* e) {
-      attnlim::cpu::sample_full_batch(seed, 0u, first, 4, e, nullptr);
+    return cpu_batch_seconds<4>(blocks, threads, [seed](std::uint64_t first, double* z) {
+      attnlim::cpu::normals_batch(seed, 0u, first, 0u, z);
     });
   double sum = 0;
   const auto t0 = Clock::now();

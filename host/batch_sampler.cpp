@@ -38,6 +38,14 @@ void full_batch_scalar(std::uint64_t seed, std::uint32_t trial, std::uint64_t fi
     e[l] = sample_full_key(seed, trial, first + l, d, tangential ? tangential + l * (d - 1) : nullptr);
 }
 
+void normals_batch_scalar(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z) {
+  for (int l = 0; l < kBatchKeys; ++l) {
+    double four[4];
+    normals4(key_block(seed, trial, first + l, draw), four);
+    for (int j = 0; j < 4; ++j) z[j * kBatchKeys + l] = four[j];
+  }
+}
+
 void projected_batch_scalar(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e) {
   for (int l = 0; l < kBatchKeys; ++l) e[l] = sample_projected_key(seed, trial, first + l, d);
 }
@@ -94,9 +102,25 @@ inline void mul_hi_lo(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
   lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
 }
 
+// Round keys of philox4x32_10 for one seed, broadcast once per batch rather than once per round and block.
+struct KeySchedule {
+  __m256i k0[10], k1[10];
+};
+
+inline KeySchedule key_schedule(std::uint64_t seed) {
+  KeySchedule ks;
+  std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+  for (int round = 0; round < 10; ++round) {
+    ks.k0[round] = _mm256_set1_epi32(static_cast<int>(k0));
+    ks.k1[round] = _mm256_set1_epi32(static_cast<int>(k1));
+    k0 += detail::kPhiloxW0;
+    k1 += detail::kPhiloxW1;
+  }
+  return ks;
+}
+
 // philox4x32_10 on 8 counters (c0, c1 per lane; c2 = trial, c3 = draw shared).
-inline Words8 philox8(__m256i c0, __m256i c1, std::uint32_t trial, std::uint32_t draw, std::uint32_t k0,
-                      std::uint32_t k1) {
+inline Words8 philox8(__m256i c0, __m256i c1, std::uint32_t trial, std::uint32_t draw, const KeySchedule& ks) {
   const __m256i m0 = _mm256_set1_epi32(static_cast<int>(detail::kPhiloxM0));
   const __m256i m1 = _mm256_set1_epi32(static_cast<int>(detail::kPhiloxM1));
   __m256i c2 = _mm256_set1_epi32(static_cast<int>(trial)), c3 = _mm256_set1_epi32(static_cast<int>(draw));
@@ -104,14 +128,12 @@ inline Words8 philox8(__m256i c0, __m256i c1, std::uint32_t trial, std::uint32_t
     __m256i hi0, lo0, hi1, lo1;
     mul_hi_lo(c0, m0, hi0, lo0);
     mul_hi_lo(c2, m1, hi1, lo1);
-    const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32(static_cast<int>(k0)));
-    const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32(static_cast<int>(k1)));
+    const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), ks.k0[round]);
+    const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), ks.k1[round]);
     c0 = n0;
     c1 = lo1;
     c2 = n2;
     c3 = lo0;
-    k0 += detail::kPhiloxW0;
-    k1 += detail::kPhiloxW1;
   }
   return Words8{{c0, c1, c2, c3}};
 }
@@ -177,47 +199,157 @@ inline __m256d distance4(__m256d g1, __m256d perp_sq, __m256d& radius) {
   return _mm256_blendv_pd(negative, pos, g1_pos);
 }
 
+// Middle pairs (both coordinates tangential) enter E only through r_p^2 = -2 log U_p (sample_full_key).
+// The batch multiplies up to kProductFactors of those U_p before one log: U_p >= 2^-33, so a product of
+// 16 stays >= 2^-528, far from underflow, and the logs per key drop from d/2 to about d/32. The product
+// carries at most (factors - 1) roundings of 2^-53 relative, i.e. an absolute error of at most ~1.1e-16
+// per factor in log, 2.2e-16 per pair in C: relative to C >= kProductGuard x (number of middle pairs)
+// that is <= 2.2e-13, plus the logs' few ulps -- far inside run_block's 1e-11 candidate margin. A lane
+// with a smaller C (where that bound would not hold) is recomputed by the core function.
+constexpr int kProductFactors = 16;
+constexpr double kProductGuard = 1e-3;
+
+// Middle-pair sums of 4 lanes: products of up to kProductFactors uniforms, each closed by -2 log.
+struct RadiusSum {
+  __m256d product, sum;
+  int factors;
+  void reset() {
+    product = _mm256_set1_pd(1.0);
+    sum = _mm256_setzero_pd();
+    factors = 0;
+  }
+  void add(__m256d u) {
+    product = _mm256_mul_pd(product, u);
+    if (++factors == kProductFactors) close();
+  }
+  void close() {
+    if (factors == 0) return;
+    sum = _mm256_add_pd(sum, _mm256_mul_pd(_mm256_set1_pd(-2.0), _ZGVdN4v_log(product)));
+    product = _mm256_set1_pd(1.0);
+    factors = 0;
+  }
+};
+
+// Lanes with C below the product guard are redone by the core (see kProductGuard).
+inline void guard_small_perp(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, int h,
+                             __m256d perp, double* e, double* tangential) {
+  const int middle_pairs = d / 2 - 1;
+  if (middle_pairs < 2) return;  // no product of two or more uniforms was formed
+  const int small =
+      _mm256_movemask_pd(_mm256_cmp_pd(perp, _mm256_set1_pd(kProductGuard * middle_pairs), _CMP_LT_OQ));
+  for (int l = 0; l < 4; ++l)
+    if (small >> l & 1)
+      e[4 * h + l] = sample_full_key(seed, trial, first + static_cast<std::uint64_t>(4 * h + l), d,
+                                     tangential ? tangential + (4 * h + l) * (d - 1) : nullptr);
+}
+
+// full_batch_avx2 without the tangential output, for d >= 4 (at least one middle pair): the same
+// arithmetic, written so that the two halves' products and sums stay in registers.
+void full_batch_distances_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e) {
+  const KeySchedule ks = key_schedule(seed);
+  const Counters ctr = key_counters(first);
+  const int last_pair = (d - 1) / 2;  // pair of coordinate d - 1
+  const bool odd_last = d % 2 != 0;   // the last pair has one coordinate (d - 1) only
+  const __m256d one = _mm256_set1_pd(1.0), minus_two = _mm256_set1_pd(-2.0);
+  __m256d g1_0, g1_1, first_0, first_1, last_0 = _mm256_setzero_pd(), last_1 = _mm256_setzero_pd();
+  __m256d prod_0 = one, prod_1 = one, sum_0 = _mm256_setzero_pd(), sum_1 = _mm256_setzero_pd();
+  int factors = 0;
+  const int blocks = full_key_blocks(d);
+  for (int b = 0; b < blocks; ++b) {
+    const Words8 w = philox8(ctr.lo, ctr.hi, trial, static_cast<std::uint32_t>(b), ks);
+    for (int pair = 0; pair < 2; ++pair) {
+      const int p = 2 * b + pair;
+      if (p > last_pair) break;
+      const __m256i radius_word = w.v[2 * pair], angle_word = w.v[2 * pair + 1];
+      if (p == 0) {  // g_1 and z_1
+        const __m256d r0 = bm_radius(half(radius_word, 0)), a0 = bm_angle(half(angle_word, 0));
+        const __m256d r1 = bm_radius(half(radius_word, 1)), a1 = bm_angle(half(angle_word, 1));
+        g1_0 = _mm256_mul_pd(r0, _ZGVdN4v_cos(a0));
+        g1_1 = _mm256_mul_pd(r1, _ZGVdN4v_cos(a1));
+        const __m256d z0 = _mm256_mul_pd(r0, _ZGVdN4v_sin(a0)), z1 = _mm256_mul_pd(r1, _ZGVdN4v_sin(a1));
+        first_0 = _mm256_mul_pd(z0, z0);
+        first_1 = _mm256_mul_pd(z1, z1);
+      } else if (p == last_pair && odd_last) {  // coordinate d - 1 alone
+        const __m256d z0 = _mm256_mul_pd(bm_radius(half(radius_word, 0)), _ZGVdN4v_cos(bm_angle(half(angle_word, 0))));
+        const __m256d z1 = _mm256_mul_pd(bm_radius(half(radius_word, 1)), _ZGVdN4v_cos(bm_angle(half(angle_word, 1))));
+        last_0 = _mm256_mul_pd(z0, z0);
+        last_1 = _mm256_mul_pd(z1, z1);
+      } else {  // a middle pair: r_p^2 only, through the product
+        prod_0 = _mm256_mul_pd(prod_0, uniform_open4(half(radius_word, 0)));
+        prod_1 = _mm256_mul_pd(prod_1, uniform_open4(half(radius_word, 1)));
+        if (++factors == kProductFactors) {
+          sum_0 = _mm256_add_pd(sum_0, _mm256_mul_pd(minus_two, _ZGVdN4v_log(prod_0)));
+          sum_1 = _mm256_add_pd(sum_1, _mm256_mul_pd(minus_two, _ZGVdN4v_log(prod_1)));
+          prod_0 = prod_1 = one;
+          factors = 0;
+        }
+      }
+    }
+  }
+  if (factors > 0) {
+    sum_0 = _mm256_add_pd(sum_0, _mm256_mul_pd(minus_two, _ZGVdN4v_log(prod_0)));
+    sum_1 = _mm256_add_pd(sum_1, _mm256_mul_pd(minus_two, _ZGVdN4v_log(prod_1)));
+  }
+  const __m256d perp_0 = _mm256_add_pd(_mm256_add_pd(first_0, sum_0), last_0);
+  const __m256d perp_1 = _mm256_add_pd(_mm256_add_pd(first_1, sum_1), last_1);
+  __m256d radius;
+  _mm256_storeu_pd(e, distance4(g1_0, perp_0, radius));
+  _mm256_storeu_pd(e + 4, distance4(g1_1, perp_1, radius));
+  guard_small_perp(seed, trial, first, d, 0, perp_0, e, nullptr);
+  guard_small_perp(seed, trial, first, d, 1, perp_1, e, nullptr);
+}
+
 void full_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e,
                      double* tangential) {
-  const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+  const KeySchedule ks = key_schedule(seed);
   const Counters ctr = key_counters(first);
   const int tdim = d - 1;
   __m256d g1[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
-  __m256d perp[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+  __m256d first_perp[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()}, last_perp[2] = {first_perp[0], first_perp[0]};
+  RadiusSum middle[2];
+  middle[0].reset();
+  middle[1].reset();
+  // Tangential output: key l's coordinate coord - 1 from 4 lanes of half h.
+  auto store = [&](int h, int coord, __m256d z) {
+    alignas(32) double tmp[4];
+    _mm256_store_pd(tmp, z);
+    for (int l = 0; l < 4; ++l) tangential[(4 * h + l) * tdim + coord - 1] = tmp[l];
+  };
   const int blocks = full_key_blocks(d);
   for (int b = 0; b < blocks; ++b) {
-    const Words8 w = philox8(ctr.lo, ctr.hi, trial, static_cast<std::uint32_t>(b), k0, k1);
-    for (int h = 0; h < 2; ++h) {
-      __m256d z[4];
-      for (int pair = 0; pair < 2; ++pair) {
-        const int coord = 4 * b + 2 * pair;
-        if (coord >= d) {  // past the last coordinate: the core computes these normals but never uses them
-          z[2 * pair] = z[2 * pair + 1] = _mm256_setzero_pd();
-          continue;
+    const Words8 w = philox8(ctr.lo, ctr.hi, trial, static_cast<std::uint32_t>(b), ks);
+    for (int pair = 0; pair < 2; ++pair) {
+      const int coord = 4 * b + 2 * pair;
+      if (coord >= d) break;  // past the last coordinate: the core never uses these words
+      const bool both = coord + 1 < d;
+      for (int h = 0; h < 2; ++h) {
+        const __m128i w0 = half(w.v[2 * pair], h), w1 = half(w.v[2 * pair + 1], h);
+        if (coord > 0 && both) {
+          middle[h].add(uniform_open4(w0));
+          if (!tangential) continue;
         }
-        const __m256d radius = bm_radius(half(w.v[2 * pair], h));
-        const __m256d angle = bm_angle(half(w.v[2 * pair + 1], h));
-        z[2 * pair] = _mm256_mul_pd(radius, _ZGVdN4v_cos(angle));
-        z[2 * pair + 1] = coord + 1 < d ? _mm256_mul_pd(radius, _ZGVdN4v_sin(angle)) : _mm256_setzero_pd();
-      }
-      for (int j = 0; j < 4; ++j) {
-        const int coord = 4 * b + j;
+        const __m256d radius = bm_radius(w0), angle = bm_angle(w1);
+        const __m256d z0 = _mm256_mul_pd(radius, _ZGVdN4v_cos(angle));
+        const __m256d z1 = both ? _mm256_mul_pd(radius, _ZGVdN4v_sin(angle)) : _mm256_setzero_pd();
         if (coord == 0) {
-          g1[h] = z[0];
-        } else if (coord < d) {
-          perp[h] = _mm256_add_pd(perp[h], _mm256_mul_pd(z[j], z[j]));
-          if (tangential) {
-            alignas(32) double tmp[4];
-            _mm256_store_pd(tmp, z[j]);
-            for (int l = 0; l < 4; ++l) tangential[(4 * h + l) * tdim + coord - 1] = tmp[l];
-          }
+          g1[h] = z0;
+          first_perp[h] = _mm256_mul_pd(z1, z1);
+        } else if (!both) {
+          last_perp[h] = _mm256_mul_pd(z0, z0);
+        }
+        if (tangential) {
+          if (coord > 0) store(h, coord, z0);
+          if (both) store(h, coord + 1, z1);
         }
       }
     }
   }
   for (int h = 0; h < 2; ++h) {
+    middle[h].close();
+    // In coordinate order, as the core adds them: pair 0, the middle pairs, the odd last coordinate.
+    const __m256d perp = _mm256_add_pd(_mm256_add_pd(first_perp[h], middle[h].sum), last_perp[h]);
     __m256d radius;
-    _mm256_storeu_pd(e + 4 * h, distance4(g1[h], perp[h], radius));
+    _mm256_storeu_pd(e + 4 * h, distance4(g1[h], perp, radius));
     if (tangential) {
       alignas(32) double inv[4];
       _mm256_store_pd(inv, _mm256_div_pd(_mm256_set1_pd(1.0), radius));
@@ -226,7 +358,20 @@ void full_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t firs
         for (int j = 0; j < tdim; ++j) t[j] *= inv[l];
       }
     }
+    guard_small_perp(seed, trial, first, d, h, perp, e, tangential);
   }
+}
+
+void normals_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z) {
+  const KeySchedule ks = key_schedule(seed);
+  const Counters ctr = key_counters(first);
+  const Words8 w = philox8(ctr.lo, ctr.hi, trial, draw, ks);
+  for (int pair = 0; pair < 2; ++pair)
+    for (int h = 0; h < 2; ++h) {
+      const __m256d radius = bm_radius(half(w.v[2 * pair], h)), angle = bm_angle(half(w.v[2 * pair + 1], h));
+      _mm256_storeu_pd(z + 2 * pair * kBatchKeys + 4 * h, _mm256_mul_pd(radius, _ZGVdN4v_cos(angle)));
+      _mm256_storeu_pd(z + (2 * pair + 1) * kBatchKeys + 4 * h, _mm256_mul_pd(radius, _ZGVdN4v_sin(angle)));
+    }
 }
 
 // A lane whose decision value a - b lies within this relative margin of 0 is redone by the core.
@@ -239,9 +384,9 @@ inline __m256d near_boundary(__m256d a, __m256d b) {
 }
 
 void projected_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e) {
-  const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+  const KeySchedule ks = key_schedule(seed);
   const Counters ctr = key_counters(first);
-  const Words8 w = philox8(ctr.lo, ctr.hi, trial, 0u, k0, k1);
+  const Words8 w = philox8(ctr.lo, ctr.hi, trial, 0u, ks);
   if (d == 3) {
     for (int h = 0; h < 2; ++h)
       _mm256_storeu_pd(e + 4 * h, _mm256_mul_pd(_mm256_set1_pd(2.0), uniform64_4(half(w.v[0], h), half(w.v[1], h))));
@@ -251,7 +396,7 @@ void projected_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t
     const int k = (d - 1) / 2;
     const bool odd = (d - 1) % 2 != 0;
     Words8 more{};
-    if (k >= 2) more = philox8(ctr.lo, ctr.hi, trial, 1u, k0, k1);
+    if (k >= 2) more = philox8(ctr.lo, ctr.hi, trial, 1u, ks);
     for (int h = 0; h < 2; ++h) {
       const __m256d radius = bm_radius(half(w.v[0], h));
       const __m256d angle = bm_angle(half(w.v[1], h));
@@ -275,7 +420,7 @@ void projected_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t
   const double shape = 0.5 * (d - 1);
   const double dd = shape - 1.0 / 3.0;
   const double cc = 1.0 / std::sqrt(9.0 * dd);
-  const Words8 att = philox8(ctr.lo, ctr.hi, trial, 1u, k0, k1);
+  const Words8 att = philox8(ctr.lo, ctr.hi, trial, 1u, ks);
   const __m256d one = _mm256_set1_pd(1.0), vdd = _mm256_set1_pd(dd);
   for (int h = 0; h < 2; ++h) {
     const __m256d g1 = _mm256_mul_pd(bm_radius(half(w.v[0], h)), _ZGVdN4v_cos(bm_angle(half(w.v[1], h))));
@@ -350,22 +495,28 @@ void beta_weights_avx2(const double* betas, int num_betas, double excess, double
   }
 }
 
+// Beta chunks outside, keys inside: each chunk's sums stay in registers across the keys (a masked
+// store followed by a masked load of the same address does not forward, which made the per-key order
+// pay a store round trip per key). Per beta the additions are still in key order: the same numbers.
 void accumulate_keys_avx2(const double* betas, int num_betas, const double* excess, const double* const* tangential,
                           int tangent_dim, int num_keys, double* s0, double* s1, double* s2, double* vec) {
-  for (int i = 0; i < num_keys; ++i) {
-    const __m256d vexcess = _mm256_set1_pd(excess[i]);
-    for (int b0 = 0; b0 < num_betas; b0 += 4) {
-      const int lanes = num_betas - b0;
-      const __m256i mask = lane_mask(lanes);
-      const __m256d t = weights4(_mm256_maskload_pd(betas + b0, mask), vexcess);
+  for (int b0 = 0; b0 < num_betas; b0 += 4) {
+    const int lanes = num_betas - b0 < 4 ? num_betas - b0 : 4;
+    const __m256i mask = lane_mask(lanes);
+    const __m256d beta = _mm256_maskload_pd(betas + b0, mask);
+    __m256d a0 = _mm256_maskload_pd(s0 + b0, mask), a1 = _mm256_maskload_pd(s1 + b0, mask),
+            a2 = _mm256_maskload_pd(s2 + b0, mask);
+    for (int i = 0; i < num_keys; ++i) {
+      const __m256d vexcess = _mm256_set1_pd(excess[i]);
+      const __m256d t = weights4(beta, vexcess);
       // t = 0 adds nothing (the sums are >= 0), exactly like accumulate_key's skip.
-      _mm256_maskstore_pd(s0 + b0, mask, _mm256_add_pd(_mm256_maskload_pd(s0 + b0, mask), t));
-      _mm256_maskstore_pd(s1 + b0, mask, _mm256_add_pd(_mm256_maskload_pd(s1 + b0, mask), _mm256_mul_pd(t, vexcess)));
-      _mm256_maskstore_pd(s2 + b0, mask, _mm256_add_pd(_mm256_maskload_pd(s2 + b0, mask), _mm256_mul_pd(t, t)));
+      a0 = _mm256_add_pd(a0, t);
+      a1 = _mm256_add_pd(a1, _mm256_mul_pd(t, vexcess));
+      a2 = _mm256_add_pd(a2, _mm256_mul_pd(t, t));
       if (vec) {
         alignas(32) double tb[4];
         _mm256_store_pd(tb, t);
-        for (int l = 0; l < (lanes < 4 ? lanes : 4); ++l) {
+        for (int l = 0; l < lanes; ++l) {
           if (tb[l] == 0.0) continue;
           double* v = vec + (b0 + l) * tangent_dim;
           const double* tg = tangential[i];
@@ -373,6 +524,9 @@ void accumulate_keys_avx2(const double* betas, int num_betas, const double* exce
         }
       }
     }
+    _mm256_maskstore_pd(s0 + b0, mask, a0);
+    _mm256_maskstore_pd(s1 + b0, mask, a1);
+    _mm256_maskstore_pd(s2 + b0, mask, a2);
   }
 }
 
@@ -387,10 +541,21 @@ bool batch_simd_available() {
 
 void sample_full_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e,
                        double* tangential) {
-  if (batch_simd_available())
-    full_batch_avx2(seed, trial, first, d, e, tangential);
+  if (batch_simd_available()) {
+    if (!tangential && d >= 4)
+      full_batch_distances_avx2(seed, trial, first, d, e);
+    else
+      full_batch_avx2(seed, trial, first, d, e, tangential);
+  }
   else
     full_batch_scalar(seed, trial, first, d, e, tangential);
+}
+
+void normals_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z) {
+  if (batch_simd_available())
+    normals_batch_avx2(seed, trial, first, draw, z);
+  else
+    normals_batch_scalar(seed, trial, first, draw, z);
 }
 
 void sample_projected_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e) {
@@ -426,6 +591,10 @@ void sample_full_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t fi
 
 void sample_projected_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e) {
   projected_batch_scalar(seed, trial, first, d, e);
+}
+
+void normals_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z) {
+  normals_batch_scalar(seed, trial, first, draw, z);
 }
 
 void beta_weights(const double* betas, int num_betas, double excess, double* t) {

@@ -61,6 +61,45 @@ TEST(CpuSimd, FullTierMatchesCore) {
   }
 }
 
+// The full tier's batch path multiplies the middle pairs' uniforms (up to 16) before one log. Its error
+// is absolute (~1e-16 per factor), so it matters only where C = |g_perp|^2 is small -- the keys nearest the
+// query, the ones top-k and the minimum are made of. The nearest keys of 2^21 at d = 6 and 8 (C down to
+// ~1e-2) must still match the core to 1e-12 relative (run_block's candidate margin is 1e-11).
+TEST(CpuSimd, FullTierNearestKeysMatchCore) {
+  for (int d : {6, 8}) {
+    const std::uint64_t n = std::uint64_t{1} << 21;
+    std::vector<std::pair<double, std::uint64_t>> nearest;
+    double e[cpu::kBatchKeys];
+    for (std::uint64_t first = 0; first < n; first += cpu::kBatchKeys) {
+      cpu::sample_full_batch(kSeed, kTrial, first, d, e, nullptr);
+      for (int l = 0; l < cpu::kBatchKeys; ++l) nearest.push_back({e[l], first + l});
+    }
+    std::partial_sort(nearest.begin(), nearest.begin() + 32, nearest.end());
+    double worst = 0.0;
+    for (int i = 0; i < 32; ++i)
+      worst = std::max(worst, rel_err(nearest[i].first, sample_full_key(kSeed, kTrial, nearest[i].second, d)));
+    EXPECT_LE(worst, 1e-12) << "d=" << d;
+    std::printf("full d=%d: nearest E %.3g, max relative error over the 32 nearest %.3g\n", d, nearest[0].first,
+                worst);
+  }
+}
+
+// Below C = 1e-3 x (middle pairs) the product's bound is not good enough and the batch recomputes the key
+// with the core: bitwise the core's E. Keys found by scanning keys 0 .. 4e9 of seed 2026, trial 0, d = 6
+// with the core (/tmp scan, 2026-11-22): key 1817962376 has C = 3.5e-4 < 2e-3 (E = 1.3e-4), key
+// 863720755 has C = 9.5e-4, key 2748972784 C = 1.08e-3 (all three under the guard).
+TEST(CpuSimd, FullTierRecomputesKeysWithSmallC) {
+  const int d = 6;
+  for (std::uint64_t key : {1817962376ull, 863720755ull, 2748972784ull}) {
+    for (std::uint64_t lane : {0ull, 5ull}) {
+      double e[cpu::kBatchKeys];
+      cpu::sample_full_batch(2026, 0, key - lane, d, e, nullptr);
+      EXPECT_EQ(e[lane], sample_full_key(2026, 0, key, d)) << "key " << key;
+    }
+  }
+  EXPECT_LT(sample_full_key(2026, 0, 1817962376ull, d), 2e-4);  // the scan's key: a near neighbour of q
+}
+
 TEST(CpuSimd, ProjectedTierMatchesCore) {
   for (int d : kDims) {
     const std::uint64_t n = 100000;

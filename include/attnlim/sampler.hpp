@@ -2,7 +2,9 @@
 // Gaussian g = (g_1, g_perp); its distance E = 1 - <q, K> is computed without cancellation as
 //   E = C / (R (R + g_1))  if g_1 > 0,   E = 1 + |g_1| / R  otherwise,   R = |g|, C = |g_perp|^2.
 // Two tiers, one stream layout (counter = key index lo, key index hi, trial, draw):
-//  - full:      g_1..g_d from Box-Muller normals, 4 per Philox block (draw = 0, 1, ...);
+//  - full:      g_1..g_d from Box-Muller normals, 4 per Philox block (draw = 0, 1, ...); E from g_1
+//               and the pairs' squared radii (sample_full_key), so only the pairs that need it pay for
+//               an angle;
 //  - projected: g_1 from block 0 and C ~ chi^2(d-1) drawn directly (see sample_projected_key), so
 //               the cost per key does not grow with d. Same law of E, different numbers.
 #pragma once
@@ -27,9 +29,11 @@ ATTNLIM_HD double uniform64(std::uint32_t hi, std::uint32_t lo) {
 // 2^-33 ~ 1.2e-10, too coarse for the nearest of 1e12 keys).
 ATTNLIM_HD double exponential64(std::uint32_t hi, std::uint32_t lo) { return -std::log1p(-uniform64(hi, lo)); }
 
-// Box-Muller: two independent standard normals from two uniform words.
-ATTNLIM_HD void box_muller(std::uint32_t w0, std::uint32_t w1, double& z0, double& z1) {
-  const double radius = std::sqrt(-2.0 * std::log(uniform_open(w0)));
+// Box-Muller's squared radius z0^2 + z1^2 = -2 log U (an Exp(1/2) variable) from the pair's first word.
+ATTNLIM_HD double radius_squared(std::uint32_t w0) { return -2.0 * std::log(uniform_open(w0)); }
+
+// The pair (radius cos, radius sin) of the angle 2 pi U, U = uniform_open(w1).
+ATTNLIM_HD void polar_pair(double radius, std::uint32_t w1, double& z0, double& z1) {
   const double turn = 2.0 * uniform_open(w1);  // angle in units of pi
   double s, c;
 #if defined(__CUDA_ARCH__)
@@ -41,6 +45,11 @@ ATTNLIM_HD void box_muller(std::uint32_t w0, std::uint32_t w1, double& z0, doubl
 #endif
   z0 = radius * c;
   z1 = radius * s;
+}
+
+// Box-Muller: two independent standard normals from two uniform words.
+ATTNLIM_HD void box_muller(std::uint32_t w0, std::uint32_t w1, double& z0, double& z1) {
+  polar_pair(std::sqrt(radius_squared(w0)), w1, z0, z1);
 }
 
 // Four normals from one Philox block.
@@ -59,21 +68,44 @@ ATTNLIM_HD double distance_from_parts(double g1, double perp_sq) {
 ATTNLIM_HD int full_key_blocks(int d) { return (d + 3) / 4; }
 
 // Full tier. Returns E; if tangential != nullptr, writes K_perp = g_perp / R (d - 1 components).
+// The key is g = (z_0, ..., z_{d-1}) from Box-Muller pairs (z_{2p}, z_{2p+1}), p = 0, 1, ..., with
+// radius r_p = sqrt(-2 log U_p) (word 2(p mod 2) of block p / 2) and the angle from the next word.
+// E needs only g_1 = z_0 and C = |g_perp|^2, and z_{2p}^2 + z_{2p+1}^2 = r_p^2, so C is summed pair by
+// pair in coordinate order as
+//   (r_0 sin)^2  +  sum over pairs p >= 1 with both coordinates < d of r_p^2  +  (r_P cos)^2 if d is odd,
+// which skips the angle (sin, cos) and the square root of every pair in between: the same key and the
+// same E as the sum of the d - 1 squared coordinates, up to rounding (a few ulps relative; tested).
+// Whether or not tangential is asked for, E is computed this way, so it depends on the key only.
 ATTNLIM_HD double sample_full_key(std::uint64_t seed, std::uint32_t trial, std::uint64_t key_index, int d,
                                   double* tangential = nullptr) {
   double g1 = 0.0, perp_sq = 0.0;
   const int blocks = full_key_blocks(d);
   for (int b = 0; b < blocks; ++b) {
-    double z[4];
-    normals4(key_block(seed, trial, key_index, static_cast<std::uint32_t>(b)), z);
+    const Philox4 block = key_block(seed, trial, key_index, static_cast<std::uint32_t>(b));
 ATTNLIM_UNROLL
-    for (int j = 0; j < 4; ++j) {
-      const int coord = 4 * b + j;
+    for (int pair = 0; pair < 2; ++pair) {
+      const int coord = 4 * b + 2 * pair;  // coordinates coord, coord + 1 (0-based; coordinate 0 is g_1)
+      if (coord >= d) break;
+      const std::uint32_t w0 = block.v[2 * pair], w1 = block.v[2 * pair + 1];
+      const bool both = coord + 1 < d;
+      const double r2 = radius_squared(w0);
+      if (coord > 0 && both && !tangential) {
+        perp_sq += r2;
+        continue;
+      }
+      double z0, z1;
+      polar_pair(std::sqrt(r2), w1, z0, z1);
       if (coord == 0) {
-        g1 = z[0];
-      } else if (coord < d) {
-        perp_sq += z[j] * z[j];
-        if (tangential) tangential[coord - 1] = z[j];
+        g1 = z0;
+        if (both) perp_sq += z1 * z1;
+      } else if (both) {
+        perp_sq += r2;
+      } else {
+        perp_sq += z0 * z0;
+      }
+      if (tangential) {
+        if (coord > 0) tangential[coord - 1] = z0;
+        if (both) tangential[coord] = z1;
       }
     }
   }
