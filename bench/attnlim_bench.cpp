@@ -14,6 +14,9 @@
 //   full:      ceil(d/4) Philox blocks -> 4 normals each           keys/s = normal_blocks/s / ceil(d/4)
 //   projected: one block -> g_1 plus >= 1 Marsaglia-Tsang attempt (one block, one Box-Muller pair each):
 //              at least 2 Philox blocks + 2 Box-Muller pairs        keys/s = 1 / (1/philox/s + 1/normal_blocks/s)
+// The full tier no longer turns every pair into normals (sample_full_key sums the middle pairs' squared
+// radii, which needs a log but no angle), so it can pass its normal-generation limit. Each row also
+// reports the Philox floor, which no tier can pass: keys/s = philox_blocks/s / (Philox blocks per key).
 // Output: a readable table on stdout, and one JSON object per line in --jsonl (kinds: machine, limit,
 // baseline, attnlim, materialize) for scripts (bench/run.sh, bench/gpu_suite.sh).
 #include <omp.h>
@@ -167,23 +170,20 @@ double cpu_batch_seconds(std::uint64_t blocks, int threads, Batch batch) {
   return s;
 }
 
-// Philox blocks/s as the CPU backend draws them: its AVX2 batch path where the CPU has it
-// (sample_projected_batch at d = 3 is one Philox block and one multiply per key), else the core's
-// scalar philox4x32_10; OpenMP over `threads`.
+// Philox blocks/s as the CPU backend draws them: philox_batch (AVX2 on 8 counters where the CPU has
+// it, else the core's scalar philox4x32_10), words folded by XOR; OpenMP over `threads`.
 double cpu_philox_seconds(std::uint64_t blocks, int threads, std::uint64_t seed) {
-  if (attnlim::cpu::batch_simd_available())
-    return cpu_batch_seconds<1>(blocks, threads, [seed](std::uint64_t first, double* e) {
-      attnlim::cpu::sample_projected_batch(seed, 0u, first, 3, e);
-    });
   std::uint32_t fold = 0;
+  const std::int64_t batches = static_cast<std::int64_t>(blocks / attnlim::cpu::kBatchKeys) + 1;
   const auto t0 = Clock::now();
 #pragma omp parallel for reduction(^ : fold) num_threads(threads) schedule(static)
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(blocks); ++i) {
-    const attnlim::Philox4 b = attnlim::key_block(seed, 0u, static_cast<std::uint64_t>(i), 0u);
-    fold ^= b.v[0] ^ b.v[1] ^ b.v[2] ^ b.v[3];
+  for (std::int64_t i = 0; i < batches; ++i) {
+    std::uint32_t words[4 * attnlim::cpu::kBatchKeys];
+    attnlim::cpu::philox_batch(seed, 0u, static_cast<std::uint64_t>(i) * attnlim::cpu::kBatchKeys, 0u, words);
+    for (std::uint32_t w : words) fold ^= w;
   }
   const double s = seconds_since(t0);
-  if (fold == 0x12345678u) std::fputs("", stderr);
+  if (fold == 0x12345678u) std::fputs("", stderr);  // keep the result alive
   return s;
 }
 
@@ -245,6 +245,14 @@ struct Limits {
     if (d <= attnlim::kProjectedExponentialMaxD)
       return 1.0 / (1.0 / normal_blocks_per_s + (d >= 5 ? 1.0 / philox_blocks_per_s : 0.0));
     return normal_blocks_per_s / 2.0;
+  }
+  // Philox blocks/s over the blocks one key consumes (projected d > 7: measured mean, 1 + attempts).
+  double philox_keys_per_s(SamplerTier tier, int d, double projected_blocks) const {
+    if (!measured) return 0;
+    if (tier == SamplerTier::full) return philox_blocks_per_s / attnlim::full_key_blocks(d);
+    if (d <= 4) return philox_blocks_per_s;
+    if (d <= attnlim::kProjectedExponentialMaxD) return philox_blocks_per_s / 2.0;
+    return philox_blocks_per_s / projected_blocks;
   }
 };
 
@@ -423,7 +431,7 @@ int main(int argc, char** argv) {
       int d;
       std::uint64_t n;
       Timing t;
-      double keys_per_s, limit;
+      double keys_per_s, limit, philox_limit;
       std::map<std::string, double> ratio;
     };
     std::vector<Row> rows;
@@ -463,10 +471,15 @@ int main(int argc, char** argv) {
               },
               granule, o.seconds, granule);
           attnlim::validate(c);
-          Row row{who.label, tier_name, d, c.n, repeat([&] { return run_once(c, backend); }, o.repeats), 0, 0, {}};
+          Row row{who.label, tier_name, d, c.n, repeat([&] { return run_once(c, backend); }, o.repeats), 0, 0, 0, {}};
           const double keys = static_cast<double>(c.n) * static_cast<double>(c.trials);
           row.keys_per_s = keys / row.t.median_s;
           row.limit = limits[who.label].keys_per_s(tier, d);
+          const double projected_blocks =
+              tier == SamplerTier::projected && d > attnlim::kProjectedExponentialMaxD
+                  ? projected_blocks_per_key(d, 20000, o.seed)
+                  : 0.0;
+          row.philox_limit = limits[who.label].philox_keys_per_s(tier, d, projected_blocks);
           json j = {{"kind", "attnlim"},
                     {"backend", who.label},
                     {"threads", who.threads},
@@ -489,7 +502,11 @@ int main(int argc, char** argv) {
             j["limit_keys_per_second"] = row.limit;
             j["fraction_of_limit"] = row.keys_per_s / row.limit;
           }
-          if (tier == SamplerTier::projected) j["projected_blocks_per_key"] = projected_blocks_per_key(d, 20000, o.seed);
+          if (row.philox_limit > 0) {
+            j["philox_limit_keys_per_second"] = row.philox_limit;
+            j["fraction_of_philox_limit"] = row.keys_per_s / row.philox_limit;
+          }
+          if (projected_blocks > 0) j["projected_blocks_per_key"] = projected_blocks;
           for (const auto& [name, rate] : baseline_rate) {
             row.ratio[name] = row.keys_per_s / rate;
             j["baseline_keys_per_second"][name] = rate;
@@ -529,12 +546,14 @@ int main(int argc, char** argv) {
     }
 
     // The readable table.
-    fmt::print("\n{:<7} {:>4} {:<9} {:>13} {:>14} {:>9}", "backend", "d", "tier", "n", "keys/s", "of limit");
+    fmt::print("\n{:<7} {:>4} {:<9} {:>13} {:>14} {:>9} {:>9}", "backend", "d", "tier", "n", "keys/s", "of limit",
+               "of Philox");
     for (const auto& name : baseline_names) fmt::print(" {:>12}", "x " + name);
     fmt::print("\n");
     for (const Row& r : rows) {
-      fmt::print("{:<7} {:>4} {:<9} {:>13} {:>14} {:>9}", r.backend, r.d, r.tier, r.n, si(r.keys_per_s),
-                 r.limit > 0 ? fmt::format("{:.2f}", r.keys_per_s / r.limit) : std::string("-"));
+      fmt::print("{:<7} {:>4} {:<9} {:>13} {:>14} {:>9} {:>9}", r.backend, r.d, r.tier, r.n, si(r.keys_per_s),
+                 r.limit > 0 ? fmt::format("{:.2f}", r.keys_per_s / r.limit) : std::string("-"),
+                 r.philox_limit > 0 ? fmt::format("{:.2f}", r.keys_per_s / r.philox_limit) : std::string("-"));
       for (const auto& name : baseline_names) {
         const auto it = r.ratio.find(name);
         fmt::print(" {:>12}", it == r.ratio.end() ? std::string("-") : fmt::format("{:.3g}", it->second));

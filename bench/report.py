@@ -66,8 +66,8 @@ def main(argv=None):
     for n in names:
         head += " %s keys/s | attnlim / %s |" % (n, n)
         rule += "---:|---:|"
-    head += " limit keys/s | fraction of limit | n x trials | runs (s) |"
-    rule += "---:|---:|---|---|"
+    head += " limit keys/s | fraction of limit | Philox floor keys/s | fraction of floor | n x trials | runs (s) |"
+    rule += "---:|---:|---:|---:|---|---|"
     out += [head, rule]
     for r in runs:
         line = "| %d | %s | %s | %s |" % (r["d"], r["tier"], r["backend"], si(r["keys_per_second"]))
@@ -77,9 +77,11 @@ def main(argv=None):
             line += " %s | %s |" % (si(base), "%.3g" % ratio if ratio is not None else "-")
         frac = r.get("fraction_of_limit")
         secs = r.get("seconds", [])
-        line += " %s | %s | %d x %d | %s |" % (
-            si(r.get("limit_keys_per_second")), "%.2f" % frac if frac is not None else "-", r["n"], r["trials"],
-            "%.2f..%.2f" % (min(secs), max(secs)) if secs else "-")
+        pfrac = r.get("fraction_of_philox_limit")
+        line += " %s | %s | %s | %s | %d x %d | %s |" % (
+            si(r.get("limit_keys_per_second")), "%.2f" % frac if frac is not None else "-",
+            si(r.get("philox_limit_keys_per_second")), "%.2f" % pfrac if pfrac is not None else "-",
+            r["n"], r["trials"], "%.2f..%.2f" % (min(secs), max(secs)) if secs else "-")
         out.append(line)
     out.append("")
 

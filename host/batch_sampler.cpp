@@ -38,6 +38,14 @@ void full_batch_scalar(std::uint64_t seed, std::uint32_t trial, std::uint64_t fi
     e[l] = sample_full_key(seed, trial, first + l, d, tangential ? tangential + l * (d - 1) : nullptr);
 }
 
+void philox_batch_scalar(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw,
+                         std::uint32_t* words) {
+  for (int l = 0; l < kBatchKeys; ++l) {
+    const Philox4 block = key_block(seed, trial, first + l, draw);
+    for (int j = 0; j < 4; ++j) words[j * kBatchKeys + l] = block.v[j];
+  }
+}
+
 void normals_batch_scalar(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z) {
   for (int l = 0; l < kBatchKeys; ++l) {
     double four[4];
@@ -362,6 +370,14 @@ void full_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t firs
   }
 }
 
+void philox_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw,
+                       std::uint32_t* words) {
+  const KeySchedule ks = key_schedule(seed);
+  const Counters ctr = key_counters(first);
+  const Words8 w = philox8(ctr.lo, ctr.hi, trial, draw, ks);
+  for (int j = 0; j < 4; ++j) _mm256_storeu_si256(reinterpret_cast<__m256i*>(words + j * kBatchKeys), w.v[j]);
+}
+
 void normals_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z) {
   const KeySchedule ks = key_schedule(seed);
   const Counters ctr = key_counters(first);
@@ -551,6 +567,14 @@ void sample_full_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t fi
     full_batch_scalar(seed, trial, first, d, e, tangential);
 }
 
+void philox_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw,
+                  std::uint32_t* words) {
+  if (batch_simd_available())
+    philox_batch_avx2(seed, trial, first, draw, words);
+  else
+    philox_batch_scalar(seed, trial, first, draw, words);
+}
+
 void normals_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z) {
   if (batch_simd_available())
     normals_batch_avx2(seed, trial, first, draw, z);
@@ -595,6 +619,11 @@ void sample_projected_batch(std::uint64_t seed, std::uint32_t trial, std::uint64
 
 void normals_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z) {
   normals_batch_scalar(seed, trial, first, draw, z);
+}
+
+void philox_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw,
+                  std::uint32_t* words) {
+  philox_batch_scalar(seed, trial, first, draw, words);
 }
 
 void beta_weights(const double* betas, int num_betas, double excess, double* t) {

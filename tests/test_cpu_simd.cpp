@@ -9,6 +9,7 @@
 
 #include "attnlim/backend_cpu.hpp"
 #include "attnlim/batch_sampler.hpp"
+#include "attnlim/sampler.hpp"
 
 using namespace attnlim;
 
@@ -98,6 +99,29 @@ TEST(CpuSimd, FullTierRecomputesKeysWithSmallC) {
     }
   }
   EXPECT_LT(sample_full_key(2026, 0, 1817962376ull, d), 2e-4);  // the scan's key: a near neighbour of q
+}
+
+// The batch generators the benchmark's CPU limits time: Philox words bit for bit, normals to libmvec's ulps.
+TEST(CpuSimd, PhiloxAndNormalBatchesMatchCore) {
+  std::uint32_t words[4 * cpu::kBatchKeys];
+  double z[4 * cpu::kBatchKeys];
+  double worst = 0.0;
+  for (std::uint64_t i = 0; i < 20000; i += cpu::kBatchKeys) {
+    const std::uint64_t first = first_key(i);
+    const std::uint32_t draw = static_cast<std::uint32_t>(i % 5);
+    cpu::philox_batch(kSeed, kTrial, first, draw, words);
+    cpu::normals_batch(kSeed, kTrial, first, draw, z);
+    for (int l = 0; l < cpu::kBatchKeys; ++l) {
+      const Philox4 block = key_block(kSeed, kTrial, first + l, draw);
+      double ref[4];
+      normals4(block, ref);
+      for (int j = 0; j < 4; ++j) {
+        ASSERT_EQ(words[j * cpu::kBatchKeys + l], block.v[j]) << "key " << first + l << " word " << j;
+        worst = std::max(worst, std::fabs(z[j * cpu::kBatchKeys + l] - ref[j]) / std::max(1.0, std::fabs(ref[j])));
+      }
+    }
+  }
+  EXPECT_LE(worst, 1e-14);
 }
 
 TEST(CpuSimd, ProjectedTierMatchesCore) {

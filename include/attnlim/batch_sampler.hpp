@@ -19,6 +19,11 @@ bool batch_simd_available();
 void sample_full_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e,
                        double* tangential);
 
+// The Philox block `draw` of keys first .. first + 7 (key_block for each key): words[j * kBatchKeys + l] =
+// word j of key first + l. The CPU's raw Philox rate (bench/).
+void philox_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw,
+                  std::uint32_t* words);
+
 // The four Box-Muller normals of block `draw` of keys first .. first + 7 (normals4 of key_block for each
 // key): z[j * kBatchKeys + l] = normal j of key first + l. The CPU's normal-generation rate (bench/).
 void normals_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw, double* z);
