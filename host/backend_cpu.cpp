@@ -50,8 +50,11 @@ TrialState run_block(const SimConfig& config, std::uint32_t trial, std::uint64_t
   std::vector<double> tangential_batch(static_cast<std::size_t>(kBatchKeys) * tdim), tangential(tdim);
   double* vec = tdim ? state.vec.data() : nullptr;
   // Keys waiting for accumulate_keys (flushed before any candidate is added, so the order is key order).
-  double pending_excess[kBatchKeys];
-  const double* pending_tangential[kBatchKeys];
+  // Without tangential output they wait across batches (the per-call cost of accumulate_keys is
+  // amortised over up to kPending keys); with it, each batch flushes before tangential_batch is reused.
+  constexpr int kPending = 8 * kBatchKeys;
+  double pending_excess[kPending];
+  const double* pending_tangential[kPending];
   int pending = 0;
   auto flush = [&] {
     if (pending)
@@ -84,8 +87,9 @@ TrialState run_block(const SimConfig& config, std::uint32_t trial, std::uint64_t
       pending_excess[pending] = excess;
       pending_tangential[pending++] = tangential_batch.data() + static_cast<std::size_t>(l) * tdim;
     }
-    flush();  // before the next batch overwrites tangential_batch
+    if (tdim || pending > kPending - kBatchKeys) flush();  // tdim: before tangential_batch is overwritten
   }
+  flush();
   return state;
 }
 
