@@ -110,21 +110,13 @@ inline void mul_hi_lo(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
   lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
 }
 
-// Round keys of philox4x32_10 for one seed, broadcast once per batch rather than once per round and block.
+// The seed as Philox's two key words.
 struct KeySchedule {
-  __m256i k0[10], k1[10];
+  std::uint32_t k0, k1;
 };
 
 inline KeySchedule key_schedule(std::uint64_t seed) {
-  KeySchedule ks;
-  std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
-  for (int round = 0; round < 10; ++round) {
-    ks.k0[round] = _mm256_set1_epi32(static_cast<int>(k0));
-    ks.k1[round] = _mm256_set1_epi32(static_cast<int>(k1));
-    k0 += detail::kPhiloxW0;
-    k1 += detail::kPhiloxW1;
-  }
-  return ks;
+  return KeySchedule{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)};
 }
 
 // philox4x32_10 on 8 counters (c0, c1 per lane; c2 = trial, c3 = draw shared).
@@ -132,16 +124,19 @@ inline Words8 philox8(__m256i c0, __m256i c1, std::uint32_t trial, std::uint32_t
   const __m256i m0 = _mm256_set1_epi32(static_cast<int>(detail::kPhiloxM0));
   const __m256i m1 = _mm256_set1_epi32(static_cast<int>(detail::kPhiloxM1));
   __m256i c2 = _mm256_set1_epi32(static_cast<int>(trial)), c3 = _mm256_set1_epi32(static_cast<int>(draw));
+  std::uint32_t k0 = ks.k0, k1 = ks.k1;
   for (int round = 0; round < 10; ++round) {
     __m256i hi0, lo0, hi1, lo1;
     mul_hi_lo(c0, m0, hi0, lo0);
     mul_hi_lo(c2, m1, hi1, lo1);
-    const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), ks.k0[round]);
-    const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), ks.k1[round]);
+    const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32(static_cast<int>(k0)));
+    const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32(static_cast<int>(k1)));
     c0 = n0;
     c1 = lo1;
     c2 = n2;
     c3 = lo0;
+    k0 += detail::kPhiloxW0;
+    k1 += detail::kPhiloxW1;
   }
   return Words8{{c0, c1, c2, c3}};
 }
