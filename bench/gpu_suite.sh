@@ -5,8 +5,12 @@
 # 2. GPU name (nvidia-smi); 3. the GPU tests (attnlim_tests --gtest_filter='Cuda*');
 # 4. attnlim_bench: CUDA full/projected at d = 3, 16, 128, the device limits (Philox, normals), the
 #    materialise-then-reduce path, and the PyTorch baseline (float64 and float32) side by side;
-# 5. the CPU backend against NumPy on this machine's CPU (short; skipped if NumPy is missing).
-# Writes "${OUT:-.}/gpu_results.md" plus logs and JSON lines there. About 4-6 minutes on an H100.
+# 5. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected): speed of light,
+#    compute and memory workload, occupancy, warp stalls -- the limiter (skipped if ncu is missing);
+# 6. the CPU backend against NumPy on this machine's CPU (short; skipped if NumPy is missing).
+# Writes to "${OUT:-.}": gpu_results.md (the tables and the ncu summary), gpu_suite.log (everything
+# printed), gpu_tests.log, gpu_bench.jsonl, cpu_bench.jsonl, ncu.txt -- six files, inside the device
+# tool's limit of eight. About 5-7 minutes on an H100.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin=${1:-carry/bin}
@@ -60,7 +64,7 @@ echo "GPU: $gpu"
 
 # 3. GPU tests (they GTEST_SKIP without a device: count the skips, a skipped GPU test here is a failure)
 echo "== attnlim_tests --gtest_filter='Cuda*'"
-timeout 240 "$bin/attnlim_tests" --gtest_filter='Cuda*' --gtest_output="xml:$out/gpu_tests.xml" > "$out/gpu_tests.log" 2>&1
+timeout 240 "$bin/attnlim_tests" --gtest_filter='Cuda*' > "$out/gpu_tests.log" 2>&1
 tests_rc=$?
 tail -40 "$out/gpu_tests.log"
 tests_line=$(grep -E '^\[==========\] .* ran|^\[  (PASSED|FAILED)  \] [0-9]+ test|^\[  SKIPPED \] [0-9]+ test' "$out/gpu_tests.log" | tr '\n' ' ')
@@ -74,18 +78,43 @@ timeout 330 "$bin/attnlim_bench" --backend cuda --d 3,16,128 --tier full,project
   --materialize \
   --baseline torch="$python $here/baseline_torch.py" \
   --baseline torch_fp32="$python $here/baseline_torch.py --dtype float32" \
-  --jsonl "$out/gpu_bench.jsonl" 2>&1 | tee "$out/gpu_bench.log"
-bench_rc=${PIPESTATUS[0]}
+  --jsonl "$out/gpu_bench.jsonl" 2>&1
+bench_rc=$?
 [ "$bench_rc" -eq 0 ] || status=1
 
-# 5. this machine's CPU against NumPy (context for the GPU numbers; short)
+# 5. Nsight Compute: one launch of fused_trial_kernel per configuration (the second launch, after a warm-up
+#    launch of the same run), sections for the limiter. ncu replays the kernel once per section pass.
+ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+ncu_rc=skipped
+ncu_summary=""
+if [ -n "$ncu_bin" ] && [ -x "$ncu_bin" ]; then
+  echo "== Nsight Compute ($ncu_bin)"
+  : > "$out/ncu.txt"
+  ncu_rc=0
+  for cfg in "16 full" "128 projected"; do
+    set -- $cfg
+    echo "### ncu: fused_trial_kernel, d = $1, sampler $2, n = 2^29 (two launches of 2^28 keys per trial; the second is profiled), 2 trials, 8 betas" >> "$out/ncu.txt"
+    timeout 200 "$ncu_bin" --kernel-name fused_trial_kernel --launch-skip 1 --launch-count 1 \
+      --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
+      --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
+      "$bin/attnlim" simulate --backend cuda --d "$1" --sampler "$2" --n 536870912 --trials 2 \
+      --beta-scale critical --beta 0.125,0.25,0.5,1,2,4,8,16 --top-k 8 >> "$out/ncu.txt" 2>&1 || ncu_rc=$?
+  done
+  ncu_summary=$(grep -E '^###|Compute \(SM\) Throughput|^ +Memory Throughput|DRAM Throughput|Registers Per Thread|Local Memory|Achieved Occupancy|Theoretical Occupancy|Block Limit Registers|Issued Ipc Active|No Eligible|Stall|OPT|WRN' "$out/ncu.txt" | head -60)
+  echo "$ncu_summary"
+  [ "$ncu_rc" -eq 0 ] || status=1
+else
+  echo "== Nsight Compute: ncu not found on this machine (skipped)"
+fi
+
+# 6. this machine's CPU against NumPy (context for the GPU numbers; short)
 cpu_rc=skipped
 if "$python" -c "import numpy" 2>/dev/null; then
   echo "== attnlim_bench (cpu) vs NumPy"
   timeout 120 "$bin/attnlim_bench" --backend cpu --d 3,16,128 --tier full,projected --seconds 0.5 --repeats 3 \
     --baseline numpy="$python $here/baseline_numpy.py" --baseline-seconds 1 --baseline-repeats 1 \
-    --jsonl "$out/cpu_bench.jsonl" 2>&1 | tee "$out/cpu_bench.log"
-  cpu_rc=${PIPESTATUS[0]}
+    --jsonl "$out/cpu_bench.jsonl" 2>&1
+  cpu_rc=$?
 fi
 
 # Report
@@ -96,10 +125,17 @@ fi
   echo "- CPU: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), nproc $(nproc)"
   echo "- binaries: $bin (built elsewhere by bench/build_for_gpu.sh)"
   echo "- GPU tests (attnlim_tests --gtest_filter='Cuda*'): exit $tests_rc, skipped $skipped; $tests_line"
-  echo "- attnlim_bench cuda: exit $bench_rc; cpu: exit $cpu_rc"
+  echo "- attnlim_bench cuda: exit $bench_rc; cpu: exit $cpu_rc; Nsight Compute: $ncu_rc"
   echo
   [ -s "$out/gpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench.jsonl" --title "GPU: attnlim CUDA vs PyTorch, side by side"
   [ -s "$out/cpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/cpu_bench.jsonl" --title "This machine's CPU: attnlim vs NumPy"
+  if [ -n "$ncu_summary" ]; then
+    echo "## Nsight Compute: fused_trial_kernel (lines picked from ncu.txt)"
+    echo
+    echo '```'
+    echo "$ncu_summary"
+    echo '```'
+  fi
 } > "$results"
 cat "$results"
 echo "gpu_suite: wrote $results (exit $status)"
