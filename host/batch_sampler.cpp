@@ -254,7 +254,7 @@ void full_batch_distances_avx2(std::uint64_t seed, std::uint32_t trial, std::uin
   const int last_pair = (d - 1) / 2;  // pair of coordinate d - 1
   const bool odd_last = d % 2 != 0;   // the last pair has one coordinate (d - 1) only
   const __m256d one = _mm256_set1_pd(1.0), minus_two = _mm256_set1_pd(-2.0);
-  __m256d g1_0, g1_1, first_0, first_1, last_0 = _mm256_setzero_pd(), last_1 = _mm256_setzero_pd();
+  __m256d g1_0 = _mm256_setzero_pd(), g1_1 = g1_0, first_0 = g1_0, first_1 = g1_0, last_0 = g1_0, last_1 = g1_0;
   __m256d prod_0 = one, prod_1 = one, sum_0 = _mm256_setzero_pd(), sum_1 = _mm256_setzero_pd();
   int factors = 0;
   const int blocks = full_key_blocks(d);
