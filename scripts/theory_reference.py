@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Reference values for tests/test_theory*.cpp, computed independently of the C++ code with mpmath
 (arbitrary precision, its own Bessel / incomplete beta / quadrature). Run: python3 scripts/theory_reference.py
-Each printed block names the C++ function it checks; the tests quote these numbers to 17 digits."""
+Each printed block names the C++ function it checks; the tests quote these numbers to 17 digits.
+python3 scripts/theory_reference.py --large prints the large-a critical-law block instead (slow)."""
 import mpmath as mp
 
 mp.mp.dps = 60
@@ -81,6 +82,57 @@ def mecke_ipr_general(a, lam):
                    [-mp.inf, -10, 0, 3, 10, 30, 100, 300, 1000, 3000, 10000])
 
 
+def mecke_general(a, lam, which):
+    """E[sum W_k^2] (which='ipr') or E[H] (which='entropy') of the critical law for any a >= 1, written
+    for large a (the m = y^a form above cannot resolve the transition there: it is 1/lam wide in y).
+    Straight from THEORY.md section 3 with 1/S^2 = int u e^{-uS} du, 1/S = int e^{-uS} du and Frullani
+    log S = int (e^{-u} - e^{-uS}) du/u; E[sum lam Y g / S] by the Mecke formula:
+      ipr = int du u (int g^2 e^{-ug} dmu) e^{-Psi(u)},  Psi(u) = int (1 - e^{-ug}) dmu,
+      H   = int du/u (e^{-u} - e^{-Psi(u)}) + int du (int lam y g e^{-ug} dmu) e^{-Psi(u)}.
+    Variables t = lam y (g = e^{-t}, dmu = lam^{-a} a t^{a-1} dt) and r = log u. At mp.dps >= 20 the
+    weight lam^{-a} t^{a-1} is formed plainly in logs (no cancellation to fear); the inner t-integrals
+    are split at t = r (where u g = 1, unit width) and around the peak a - 1 of t^{a-1} e^{-t} (width
+    sqrt(a)); the outer r-integral at the r where Psi = e^level, from 50 below the first (integrands
+    ~ e^r there) to where Psi = 800 (e^{-Psi} negligible). About 0.5 to 2 minutes per value at dps 20
+    for lambda <~ 10 a; far slower at large a and lambda >> a (not used there: at a = 511.5,
+    lambda = 100 a it ran over 15 minutes without finishing)."""
+    a, lam = mp.mpf(a), mp.mpf(lam)
+    if a < 1:
+        raise ValueError("mecke_general: a >= 1 (the t^{a-1} endpoint singularity is not resolved)")
+    log_weight = mp.log(a) - a * mp.log(lam)
+    w = lambda t: mp.exp(log_weight + (a - 1) * mp.log(t))  # lam^{-a} a t^{a-1}
+    sq = mp.sqrt(a)
+    def cuts(r):
+        pts = [r - 30, r - 4, r + 4, r + 40] + ([a - 1 + k * sq for k in (-8, 0, 8)] if a > 3 else [])
+        return [mp.mpf(0)] + sorted(set(p for p in pts if p > 0)) + [mp.inf]
+    def psi(r):  # Psi(e^r)
+        u = mp.exp(r)
+        return mp.quad(lambda t: -mp.expm1(-u * mp.exp(-t)) * w(t), cuts(r))
+    def phi2(r):  # u^2 int g^2 e^{-ug} dmu (one u from du = u dr)
+        u = mp.exp(r)
+        return mp.quad(lambda t: u * u * mp.exp(-2 * t - u * mp.exp(-t)) * w(t), cuts(r))
+    def phiv(r):  # u int (lam y) g e^{-ug} dmu
+        u = mp.exp(r)
+        return mp.quad(lambda t: u * t * mp.exp(-t - u * mp.exp(-t)) * w(t), cuts(r))
+    def r_at(level):  # Psi is increasing in r; the cut points need not be precise
+        f = lambda r: mp.log(psi(r)) - level
+        lo, hi = mp.mpf(-10), mp.mpf(10)
+        while f(lo) > 0:
+            lo = 2 * lo - 10
+        while f(hi) < 0:
+            hi = 2 * hi + 10
+        return mp.findroot(f, (lo, hi), solver='anderson', tol=mp.mpf('1e-6'))
+    rs = [r_at(level) for level in (-45, -15, -4, 0, 2, 4, mp.log(800))]
+    lo, hi = min(mp.mpf(0), rs[0]) - 50, max(mp.mpf(8), rs[-1])
+    outer = sorted(set([lo, hi] + [r for r in rs + [mp.mpf(0), mp.mpf(8)] if lo < r < hi]))
+    if which == 'ipr':
+        return mp.quad(lambda r: phi2(r) * mp.exp(-psi(r)), outer)
+    def h(r):
+        p = psi(r)
+        return mp.exp(-mp.exp(r)) - mp.exp(-p) + phiv(r) * mp.exp(-p)
+    return mp.quad(h, outer)
+
+
 def main():
     print("# c_d (c_d in theory.cpp)")
     for d in (2, 3, 5, 16, 128):
@@ -118,5 +170,22 @@ def main():
     print(f"ipr(a=0.5, lambda=1) = {mp.nstr(mecke_ipr_general('0.5', 1), 15)}")
 
 
+def main_large():
+    """Large local exponents (d = 128, 1024, 4096: a = 63.5, 511.5, 2047.5) around lambda ~ a, where the
+    C++ quadrature once stalled; plus entropy deep in the supercritical regime (lambda = 100 a), where
+    E[H] is a small difference of O(1) terms. Slow (~20 minutes): run with --large."""
+    mp.mp.dps = 20
+    print("# critical law, large a (mecke_general, dps 20)")
+    cross = mecke_general('2.5', 3, 'ipr')  # cross-check against mecke_ipr_general above
+    print(f"ipr(a=2.5, lambda=3) = {mp.nstr(cross, 17)}")
+    for a, lam in (('63.5', '63.5'), ('511.5', 400), ('511.5', '511.5'), ('511.5', 700), ('2047.5', 2000),
+                   ('2047.5', 3000)):
+        for which in ('ipr', 'entropy'):
+            print(f"{which}(a={a}, lambda={lam}) = {mp.nstr(mecke_general(a, lam, which), 17)}", flush=True)
+    for a, lam in (('1', 100), ('7.5', 750)):
+        print(f"entropy(a={a}, lambda={lam}) = {mp.nstr(mecke_general(a, lam, 'entropy'), 17)}", flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+    main_large() if "--large" in sys.argv[1:] else main()

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -220,6 +222,70 @@ TEST(TheoryCritical, MeckeAgainstMpmath) {
   expect_rel(th::critical_ipr(0.5, 1.0), 0.691854486503123, 1e-6, "ipr a=1/2 l=1");
 }
 
+// --- critical law at large local exponent (d = 128, 1024, 4096), around lambda ~ a --------------------
+// References: scripts/theory_reference.py --large, function mecke_general(a, lambda, 'ipr' | 'entropy'):
+// nested mpmath quadrature (tanh-sinh) of the THEORY.md section 3 Mecke/Frullani integrals in
+// t = lambda y and r = log u, at mp.dps = 20 (it reproduces the a = 1 values above to all 17 digits
+// and mecke_ipr_general's ipr(a=2.5, lambda=3) to its 15). The C++ values agree to <= 3e-13; 1e-10
+// leaves room for a different libm or compiler.
+TEST(TheoryCritical, MeckeLargeExponentAgainstMpmath) {
+  struct Row {
+    double a, lambda, ipr, entropy;
+  };
+  const Row rows[] = {
+      {63.5, 63.5, 0.0799814909311702421, 7.46037880685223313},
+      {511.5, 400.0, 6.3204515639207779e-11, 129.806949351571884},
+      {511.5, 511.5, 0.0315579255770953044, 19.5138020008270168},
+      {511.5, 700.0, 0.272140555591445363, 3.24976865437882573},
+      {2047.5, 2000.0, 0.00517553369477084573, 62.9906797390558868},
+      {2047.5, 3000.0, 0.3180423887759165916, 2.7088275822901713},
+  };
+  for (const Row& row : rows) {
+    const std::string at = " a=" + std::to_string(row.a) + " l=" + std::to_string(row.lambda);
+    expect_rel(th::critical_ipr(row.a, row.lambda), row.ipr, 1e-10, "ipr" + at);
+    expect_rel(th::critical_entropy(row.a, row.lambda), row.entropy, 1e-10, "H" + at);
+  }
+}
+
+// Deep supercritical (lambda = 100 a): E[H] is a small difference of O(1) terms spread over a range of
+// r of width ~lambda/a. Same script and function, dps 20. The C++ values agree to 3e-13 and 1.6e-12
+// (before the rounding-noise fix: 4e-12 and 1e-11).
+TEST(TheoryCritical, EntropySupercriticalAgainstMpmath) {
+  expect_rel(th::critical_entropy(1.0, 100.0), 0.0163745377490789005, 1e-10, "H a=1 l=100");
+  expect_rel(th::critical_entropy(7.5, 750.0), 0.0157355513068087677, 1e-10, "H a=7.5 l=750");
+}
+
+// The whole (a, lambda) grid of the CLI's range: every value finite, in range, monotone in lambda, and
+// E[ipr] >= E[exp(-H)] >= exp(-E[H]) (Jensen twice: sum W^2 = E_W[W] >= exp(E_W[log W])). No timing
+// assertion: each call takes ~0.1 s; before the fix some took minutes at a = 2047.5, lambda ~ a, which
+// would show up here as a ctest timeout. Split in two so that ctest -j runs the halves side by side.
+namespace {
+void check_critical_grid(std::initializer_list<double> exponents) {
+  const double factors[] = {0.01, 0.1, 1.0, 1.5, 10.0, 100.0};  // lambda / a; 1.5 ~ d = 4096, lambda = 3000
+  for (double a : exponents) {
+    double previous_ipr = -1.0, previous_h = std::numeric_limits<double>::infinity();
+    for (double factor : factors) {
+      const double lambda = factor * a;
+      const std::string at = "a=" + std::to_string(a) + " lambda=" + std::to_string(lambda);
+      const double ipr = th::critical_ipr(a, lambda);
+      const double h = th::critical_entropy(a, lambda);
+      ASSERT_TRUE(std::isfinite(ipr) && std::isfinite(h)) << at << " ipr=" << ipr << " H=" << h;
+      EXPECT_GE(ipr, 0.0) << at;
+      EXPECT_LE(ipr, 1.0) << at;
+      EXPECT_GT(h, 0.0) << at;
+      EXPECT_GE(ipr, previous_ipr) << at;  // >=: at a = 2047.5 the smallest lambdas underflow to 0
+      EXPECT_LT(h, previous_h) << at;
+      EXPECT_GE(ipr * (1.0 + 1e-12), std::exp(-h)) << at;
+      previous_ipr = ipr;
+      previous_h = h;
+    }
+  }
+}
+}  // namespace
+
+TEST(TheoryCritical, GridSmallExponents) { check_critical_grid({0.5, 1.0, 2.5, 7.5}); }
+TEST(TheoryCritical, GridLargeExponents) { check_critical_grid({63.5, 511.5, 2047.5}); }
+
 TEST(TheoryCritical, LimitsInLambda) {
   EXPECT_LT(th::critical_ipr(1.0, 0.05), th::critical_ipr(1.0, 0.5));
   EXPECT_GT(th::critical_ipr(1.0, 50.0), 0.95);
@@ -251,6 +317,23 @@ TEST(TheoryCritical, SamplerAgreesWithMecke) {
     if (i) EXPECT_LE(w1[i], w1[i - 1]);
   }
   EXPECT_LE(total, 1.0 + 1e-15);
+}
+
+// Large a, lambda > a: the tail moments e^{V_1} Q(a, V_K) need Q far below the smallest double (at
+// d = 4096, lambda = 3000, Q(a, 2 V_K) ~ e^{-1757}); when it rounded to 0 each trial stopped after one
+// point with the tail dropped (ipr 0.257 +- 0.004 here, and exactly 1 at lambda = 100 a).
+TEST(TheoryCritical, SamplerAgreesWithMeckeLargeExponent) {
+  th::CriticalSamplerOptions options;
+  options.seed = 777;
+  for (double lambda : {3000.0, 204750.0}) {
+    options.trials = lambda < 1e4 ? 1000 : 4000;  // lambda ~ a: every trial runs to max_points
+    const double a = 2047.5;
+    const th::CriticalSample s = th::sample_critical(a, lambda, options);
+    EXPECT_NEAR(s.ipr, th::critical_ipr(a, lambda), 4 * s.ipr_stderr) << "lambda=" << lambda;
+    EXPECT_NEAR(s.entropy, th::critical_entropy(a, lambda), 4 * s.entropy_stderr) << "lambda=" << lambda;
+    EXPECT_GT(s.max_points_used, 1u) << "lambda=" << lambda;
+    EXPECT_LT(s.w_max, 1.0) << "lambda=" << lambda;
+  }
 }
 
 TEST(TheoryCritical, InverseLambdaStar) {
