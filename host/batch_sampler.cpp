@@ -212,42 +212,20 @@ inline __m256d distance4(__m256d g1, __m256d perp_sq, __m256d& radius) {
 constexpr int kProductFactors = 16;
 constexpr double kProductGuard = 1e-3;
 
-// Middle-pair sums of 4 lanes: products of up to kProductFactors uniforms, each closed by -2 log.
-struct RadiusSum {
-  __m256d product, sum;
-  int factors;
-  void reset() {
-    product = _mm256_set1_pd(1.0);
-    sum = _mm256_setzero_pd();
-    factors = 0;
-  }
-  void add(__m256d u) {
-    product = _mm256_mul_pd(product, u);
-    if (++factors == kProductFactors) close();
-  }
-  void close() {
-    if (factors == 0) return;
-    sum = _mm256_add_pd(sum, _mm256_mul_pd(_mm256_set1_pd(-2.0), _ZGVdN4v_log(product)));
-    product = _mm256_set1_pd(1.0);
-    factors = 0;
-  }
-};
-
 // Lanes with C below the product guard are redone by the core (see kProductGuard).
 inline void guard_small_perp(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, int h,
-                             __m256d perp, double* e, double* tangential) {
+                             __m256d perp, double* e) {
   const int middle_pairs = d / 2 - 1;
   if (middle_pairs < 2) return;  // no product of two or more uniforms was formed
   const int small =
       _mm256_movemask_pd(_mm256_cmp_pd(perp, _mm256_set1_pd(kProductGuard * middle_pairs), _CMP_LT_OQ));
   for (int l = 0; l < 4; ++l)
     if (small >> l & 1)
-      e[4 * h + l] = sample_full_key(seed, trial, first + static_cast<std::uint64_t>(4 * h + l), d,
-                                     tangential ? tangential + (4 * h + l) * (d - 1) : nullptr);
+      e[4 * h + l] = sample_full_key(seed, trial, first + static_cast<std::uint64_t>(4 * h + l), d);
 }
 
-// full_batch_avx2 without the tangential output, for d >= 4 (at least one middle pair): the same
-// arithmetic, written so that the two halves' products and sums stay in registers.
+// Full-tier distances of 8 keys (sample_full_key's E: pair 0, the middle pairs' r_p^2 through products of
+// uniforms, the odd last coordinate), written so that the two halves' products and sums stay in registers.
 void full_batch_distances_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e) {
   const KeySchedule ks = key_schedule(seed);
   const Counters ctr = key_counters(first);
@@ -298,71 +276,8 @@ void full_batch_distances_avx2(std::uint64_t seed, std::uint32_t trial, std::uin
   __m256d radius;
   _mm256_storeu_pd(e, distance4(g1_0, perp_0, radius));
   _mm256_storeu_pd(e + 4, distance4(g1_1, perp_1, radius));
-  guard_small_perp(seed, trial, first, d, 0, perp_0, e, nullptr);
-  guard_small_perp(seed, trial, first, d, 1, perp_1, e, nullptr);
-}
-
-void full_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e,
-                     double* tangential) {
-  const KeySchedule ks = key_schedule(seed);
-  const Counters ctr = key_counters(first);
-  const int tdim = d - 1;
-  __m256d g1[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
-  __m256d first_perp[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()}, last_perp[2] = {first_perp[0], first_perp[0]};
-  RadiusSum middle[2];
-  middle[0].reset();
-  middle[1].reset();
-  // Tangential output: key l's coordinate coord - 1 from 4 lanes of half h.
-  auto store = [&](int h, int coord, __m256d z) {
-    alignas(32) double tmp[4];
-    _mm256_store_pd(tmp, z);
-    for (int l = 0; l < 4; ++l) tangential[(4 * h + l) * tdim + coord - 1] = tmp[l];
-  };
-  const int blocks = full_key_blocks(d);
-  for (int b = 0; b < blocks; ++b) {
-    const Words8 w = philox8(ctr.lo, ctr.hi, trial, static_cast<std::uint32_t>(b), ks);
-    for (int pair = 0; pair < 2; ++pair) {
-      const int coord = 4 * b + 2 * pair;
-      if (coord >= d) break;  // past the last coordinate: the core never uses these words
-      const bool both = coord + 1 < d;
-      for (int h = 0; h < 2; ++h) {
-        const __m128i w0 = half(w.v[2 * pair], h), w1 = half(w.v[2 * pair + 1], h);
-        if (coord > 0 && both) {
-          middle[h].add(uniform_open4(w0));
-          if (!tangential) continue;
-        }
-        const __m256d radius = bm_radius(w0), angle = bm_angle(w1);
-        const __m256d z0 = _mm256_mul_pd(radius, _ZGVdN4v_cos(angle));
-        const __m256d z1 = both ? _mm256_mul_pd(radius, _ZGVdN4v_sin(angle)) : _mm256_setzero_pd();
-        if (coord == 0) {
-          g1[h] = z0;
-          first_perp[h] = _mm256_mul_pd(z1, z1);
-        } else if (!both) {
-          last_perp[h] = _mm256_mul_pd(z0, z0);
-        }
-        if (tangential) {
-          if (coord > 0) store(h, coord, z0);
-          if (both) store(h, coord + 1, z1);
-        }
-      }
-    }
-  }
-  for (int h = 0; h < 2; ++h) {
-    middle[h].close();
-    // In coordinate order, as the core adds them: pair 0, the middle pairs, the odd last coordinate.
-    const __m256d perp = _mm256_add_pd(_mm256_add_pd(first_perp[h], middle[h].sum), last_perp[h]);
-    __m256d radius;
-    _mm256_storeu_pd(e + 4 * h, distance4(g1[h], perp, radius));
-    if (tangential) {
-      alignas(32) double inv[4];
-      _mm256_store_pd(inv, _mm256_div_pd(_mm256_set1_pd(1.0), radius));
-      for (int l = 0; l < 4; ++l) {
-        double* t = tangential + (4 * h + l) * tdim;
-        for (int j = 0; j < tdim; ++j) t[j] *= inv[l];
-      }
-    }
-    guard_small_perp(seed, trial, first, d, h, perp, e, tangential);
-  }
+  guard_small_perp(seed, trial, first, d, 0, perp_0, e);
+  guard_small_perp(seed, trial, first, d, 1, perp_1, e);
 }
 
 void philox_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, std::uint32_t draw,
@@ -383,6 +298,32 @@ void normals_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t f
       _mm256_storeu_pd(z + 2 * pair * kBatchKeys + 4 * h, _mm256_mul_pd(radius, _ZGVdN4v_cos(angle)));
       _mm256_storeu_pd(z + (2 * pair + 1) * kBatchKeys + 4 * h, _mm256_mul_pd(radius, _ZGVdN4v_sin(angle)));
     }
+}
+
+// With the tangential output: E exactly as without it (full_batch_distances_avx2, so E depends on the key
+// only), and the coordinates from the same blocks' normals (normals_batch_avx2), scaled by 1/R.
+void full_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e,
+                     double* tangential) {
+  full_batch_distances_avx2(seed, trial, first, d, e);
+  if (!tangential) return;
+  const int tdim = d - 1;
+  double norm_sq[kBatchKeys] = {};
+  double z[4 * kBatchKeys];
+  for (int b = 0; b < full_key_blocks(d); ++b) {
+    normals_batch_avx2(seed, trial, first, static_cast<std::uint32_t>(b), z);
+    for (int j = 0; j < 4 && 4 * b + j < d; ++j) {
+      const int coord = 4 * b + j;
+      for (int l = 0; l < kBatchKeys; ++l) {
+        const double x = z[j * kBatchKeys + l];
+        norm_sq[l] += x * x;
+        if (coord > 0) tangential[l * tdim + coord - 1] = x;
+      }
+    }
+  }
+  for (int l = 0; l < kBatchKeys; ++l) {
+    const double inv = 1.0 / std::sqrt(norm_sq[l]);
+    for (int j = 0; j < tdim; ++j) tangential[l * tdim + j] *= inv;
+  }
 }
 
 // A lane whose decision value a - b lies within this relative margin of 0 is redone by the core.
@@ -552,12 +493,8 @@ bool batch_simd_available() {
 
 void sample_full_batch(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, double* e,
                        double* tangential) {
-  if (batch_simd_available()) {
-    if (!tangential && d >= 4)
-      full_batch_distances_avx2(seed, trial, first, d, e);
-    else
-      full_batch_avx2(seed, trial, first, d, e, tangential);
-  }
+  if (batch_simd_available())
+    full_batch_avx2(seed, trial, first, d, e, tangential);
   else
     full_batch_scalar(seed, trial, first, d, e, tangential);
 }
