@@ -18,23 +18,14 @@ are single-threaded for these operations (randn, exp, reductions), which is how 
 
 Run with /usr/bin/python3 (NumPy >= 1.17 for default_rng).
 """
-import argparse
-import json
 import math
 import os
-import platform
 import sys
 import time
 
 import numpy as np
 
-
-def critical_scale(d, n):
-    """(n c_d)^{2/(d-1)}, c_d = 2^a / ((d-1) B(1/2, a)), a = (d-1)/2 (THEORY.md section 2)."""
-    a = 0.5 * (d - 1)
-    log_beta_fn = math.lgamma(0.5) + math.lgamma(a) - math.lgamma(0.5 + a)
-    log_c = a * math.log(2.0) - math.log(d - 1) - log_beta_fn
-    return math.exp((math.log(n) + log_c) / a)
+import baseline_common as common
 
 
 class TrialState:
@@ -107,61 +98,28 @@ def observables(st):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--d", type=int, required=True)
-    p.add_argument("--n", default="auto", help="keys per trial, or 'auto' to last about --seconds")
-    p.add_argument("--seconds", type=float, default=1.5, help="target time of one timed run when --n auto")
-    p.add_argument("--trials", type=int, default=4)
-    p.add_argument("--betas", type=str, default=None, help="comma-separated absolute betas")
-    p.add_argument("--lambdas", type=str, default="0.125,0.25,0.5,1,2,4,8,16",
-                   help="critical-scale betas lambda (n c_d)^{2/(d-1)} when --betas is not given")
-    p.add_argument("--top-k", type=int, default=8)
-    p.add_argument("--chunk", type=int, default=1 << 16)
-    p.add_argument("--repeats", type=int, default=3, help="timed runs after one warm-up; the median is reported")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    args = p.parse_args(argv)
+    args = common.parser(__doc__, 1 << 16, "keys per chunk").parse_args(argv)
     dtype = np.float64 if args.dtype == "float64" else np.float32
     rng = np.random.default_rng(args.seed)
 
-    def grid(n):
-        if args.betas:
-            return np.array([float(v) for v in args.betas.split(",")], dtype=np.float64)
-        return np.array([float(v) * critical_scale(args.d, n) for v in args.lambdas.split(",")])
-
-    if args.n == "auto":
-        probe = 4 * args.chunk
-        run_trial(rng, args.d, args.chunk, args.chunk, grid(probe), args.top_k, dtype)  # warm-up
+    def seconds_for(n, betas):
         t0 = time.perf_counter()
-        run_trial(rng, args.d, probe, args.chunk, grid(probe), args.top_k, dtype)
-        rate = probe / (time.perf_counter() - t0)
-        n = max(args.chunk, int(rate * args.seconds / args.trials) // args.chunk * args.chunk)
-    else:
-        n = int(float(args.n))
-    betas = grid(n)
+        run_trial(rng, args.d, n, args.chunk, np.array(betas), args.top_k, dtype)
+        return time.perf_counter() - t0
 
-    run_trial(rng, args.d, min(n, args.chunk), args.chunk, betas, args.top_k, dtype)  # warm-up
+    n = common.choose_n(args, args.chunk, seconds_for)
+    betas = np.array(common.beta_values(args, n))
+    seconds_for(min(n, args.chunk), betas)  # warm-up
     times, states = [], []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
         states = [run_trial(rng, args.d, n, args.chunk, betas, args.top_k, dtype) for _ in range(args.trials)]
         times.append(time.perf_counter() - t0)
-    seconds = sorted(times)[len(times) // 2]
     obs = [observables(s) for s in states]
     mean = {k: np.mean([o[k] for o in obs], axis=0).tolist() for k in obs[0]}
     mean["top_distance"] = np.mean([s.top for s in states], axis=0).tolist()
-    out = {
-        "baseline": "numpy",
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "threads": int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None,
-        "d": args.d, "n": n, "trials": args.trials, "top_k": args.top_k, "chunk": args.chunk,
-        "dtype": args.dtype, "betas": betas.tolist(),
-        "repeats": args.repeats, "seconds": seconds, "seconds_all": times,
-        "keys_per_second": n * args.trials / seconds,
-        "mean": mean,
-    }
-    print(json.dumps(out))
+    common.print_result("numpy", args, n, args.chunk, betas.tolist(), times, mean, numpy=np.__version__,
+                        threads=int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None)
     return 0
 
 

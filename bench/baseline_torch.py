@@ -13,37 +13,15 @@ the median is reported. Prints ONE JSON line with keys_per_second.
 
 --device cpu runs the same code on the CPU (for checking the script where no GPU is available).
 """
-import argparse
-import json
 import math
-import platform
 import sys
 import time
 
-
-def critical_scale(d, n):
-    """(n c_d)^{2/(d-1)}, c_d = 2^a / ((d-1) B(1/2, a)), a = (d-1)/2 (THEORY.md section 2)."""
-    a = 0.5 * (d - 1)
-    log_beta_fn = math.lgamma(0.5) + math.lgamma(a) - math.lgamma(0.5 + a)
-    log_c = a * math.log(2.0) - math.log(d - 1) - log_beta_fn
-    return math.exp((math.log(n) + log_c) / a)
+import baseline_common as common
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--d", type=int, required=True)
-    p.add_argument("--n", default="auto", help="keys per trial, or 'auto' to last about --seconds")
-    p.add_argument("--seconds", type=float, default=1.5, help="target time of one timed run when --n auto")
-    p.add_argument("--trials", type=int, default=4)
-    p.add_argument("--betas", type=str, default=None, help="comma-separated absolute betas")
-    p.add_argument("--lambdas", type=str, default="0.125,0.25,0.5,1,2,4,8,16",
-                   help="critical-scale betas lambda (n c_d)^{2/(d-1)} when --betas is not given")
-    p.add_argument("--top-k", type=int, default=8)
-    p.add_argument("--chunk", type=int, default=0, help="keys per chunk (0: 2^26 / d rounded to a power of 2)")
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
-                   help="float64 matches attnlim's precision; float32 is what many scripts use (E loses digits)")
+    p = common.parser(__doc__, 0, "keys per chunk (0: 2^26 / d rounded to a power of 2)")
     p.add_argument("--device", default="cuda", help="cuda (default) or cpu (to check the script)")
     args = p.parse_args(argv)
 
@@ -71,12 +49,11 @@ def main(argv=None):
         if on_gpu:
             torch.cuda.synchronize(device)
 
+    def grid_of(values):
+        return torch.tensor(values, dtype=torch.float64, device=device)
+
     def grid(n):
-        if args.betas:
-            vals = [float(v) for v in args.betas.split(",")]
-        else:
-            vals = [float(v) * critical_scale(args.d, n) for v in args.lambdas.split(",")]
-        return torch.tensor(vals, dtype=torch.float64, device=device)
+        return grid_of(common.beta_values(args, n))
 
     def run_trial(n, betas):
         """Returns (m, s0, s1, s2, top) as device tensors."""
@@ -124,14 +101,7 @@ def main(argv=None):
         seconds = start.elapsed_time(stop) / 1000.0 if on_gpu else time.perf_counter() - t0
         return seconds, states
 
-    if args.n == "auto":
-        probe = 4 * chunk
-        timed(chunk, grid(probe), 1)  # warm-up (kernels, allocator)
-        seconds, _ = timed(probe, grid(probe), 1)
-        rate = probe / seconds
-        n = max(chunk, int(rate * args.seconds / args.trials) // chunk * chunk)
-    else:
-        n = int(float(args.n))
+    n = common.choose_n(args, chunk, lambda n, betas: timed(n, grid_of(betas), 1)[0])
     betas = grid(n)
 
     timed(min(n, chunk), betas, 1)  # warm-up
@@ -139,7 +109,6 @@ def main(argv=None):
     for _ in range(args.repeats):
         seconds, states = timed(n, betas, args.trials)
         times.append(seconds)
-    seconds = sorted(times)[len(times) // 2]
 
     b = betas
     obs = {"e_min": [], "w_max": [], "ipr": [], "entropy": [], "bias": []}
@@ -153,18 +122,9 @@ def main(argv=None):
         tops.append(top)
     mean = {k: torch.stack(v).mean(dim=0).cpu().tolist() for k, v in obs.items()}
     mean["top_distance"] = torch.stack(tops).mean(dim=0).cpu().tolist()
-    out = {
-        "baseline": "torch",
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "device": torch.cuda.get_device_name(device) if on_gpu else "cpu (%d threads)" % torch.get_num_threads(),
-        "d": args.d, "n": n, "trials": args.trials, "top_k": args.top_k, "chunk": chunk,
-        "dtype": args.dtype, "betas": betas.cpu().tolist(),
-        "repeats": args.repeats, "seconds": seconds, "seconds_all": times,
-        "keys_per_second": n * args.trials / seconds,
-        "mean": mean,
-    }
-    print(json.dumps(out))
+    common.print_result("torch", args, n, chunk, betas.cpu().tolist(), times, mean, torch=torch.__version__,
+                        device=torch.cuda.get_device_name(device) if on_gpu
+                        else "cpu (%d threads)" % torch.get_num_threads())
     return 0
 
 
