@@ -103,15 +103,37 @@ LinearFit weighted_fit(const std::vector<double>& x, const std::vector<double>& 
   return f;
 }
 
+std::uint64_t smallest_crossing_n(const std::string& observable, double target) {
+  const int obs = observable_from_name(observable);
+  // The observable at beta = 0 (all weights 1/n) is its extreme: ipr and w_max are >= 1/n and
+  // entropy <= log n, so beta* exists only where 1/n < target (ipr, w_max) or target < log n.
+  const auto crosses = [&](std::uint64_t n) {
+    return obs == entropy ? std::log(static_cast<double>(n)) > target : 1.0 / static_cast<double>(n) < target;
+  };
+  const double edge = obs == entropy ? std::exp(target) : 1.0 / target;
+  if (!(edge < static_cast<double>(kMaxKeys))) return 0;
+  std::uint64_t n = std::max<std::uint64_t>(2, static_cast<std::uint64_t>(edge));
+  while (n > 2 && crosses(n - 1)) --n;
+  while (!crosses(n)) ++n;
+  return n <= kMaxKeys ? n : 0;
+}
+
 void validate(const CriticalConfig& c) {
-  if (c.d < 2) throw InputError(fmt::format("--d: must be at least 2 (got {})", c.d));
+  if (c.d < 2 || c.d > kMaxDimension)
+    throw InputError(fmt::format("--d: must be between 2 and {} (got {})", kMaxDimension, c.d));
   if (c.n_min < 2) throw InputError(fmt::format("--n-min: must be at least 2 (got {})", c.n_min));
+  if (c.n_max > kMaxKeys) throw InputError(fmt::format("--n-max: must be at most {} (got {})", kMaxKeys, c.n_max));
   if (c.n_min > c.n_max)
     throw InputError(fmt::format("--n-min: must not exceed --n-max (got {} > {})", c.n_min, c.n_max));
   if (c.n_points < 2) throw InputError(fmt::format("--n-points: need at least 2 to fit an exponent (got {})", c.n_points));
+  if (c.n_points > kMaxGridPoints)
+    throw InputError(fmt::format("--n-points: at most {} (got {})", kMaxGridPoints, c.n_points));
   if (static_cast<std::uint64_t>(c.n_points) > c.n_max - c.n_min + 1)
     throw InputError(fmt::format("--n-points: {} distinct n do not fit between {} and {}", c.n_points, c.n_min, c.n_max));
   if (c.trials < 8) throw InputError(fmt::format("--trials: at least 8 are needed for a bootstrap (got {})", c.trials));
+  if (c.trials > kMaxCriticalTrials)
+    throw InputError(fmt::format("--trials: at most {} (trial numbers from 2^31 on belong to the pilot pass; got {})",
+                                 kMaxCriticalTrials, c.trials));
   const int obs = observable_from_name(c.observable);
   if (obs != ipr && obs != w_max && obs != entropy)
     throw InputError("--observable: must be ipr, w_max or entropy (got '" + c.observable + "')");
@@ -121,7 +143,19 @@ void validate(const CriticalConfig& c) {
                                  c.observable, c.target));
   if (c.grid_points < 4 || c.grid_points > kMaxBetas)
     throw InputError(fmt::format("--grid-points: must be between 4 and {} (got {})", kMaxBetas, c.grid_points));
-  if (c.resamples < 20) throw InputError(fmt::format("--bootstrap: at least 20 resamples (got {})", c.resamples));
+  if (c.resamples < 20 || c.resamples > kMaxResamples)
+    throw InputError(fmt::format("--bootstrap: must be between 20 and {} resamples (got {})", kMaxResamples, c.resamples));
+  if (c.threads < 0 || c.threads > kMaxThreads)
+    throw InputError(fmt::format("--threads: must be between 0 and {} (got {})", kMaxThreads, c.threads));
+  const std::uint64_t smallest = smallest_crossing_n(c.observable, c.target);
+  if (smallest == 0)
+    throw InputError(fmt::format("--target: the mean {} crosses {} only at n > {:.3g}, beyond the largest supported n",
+                                 c.observable, c.target, obs == entropy ? std::exp(c.target) : 1.0 / c.target));
+  if (c.n_min < smallest)
+    throw InputError(fmt::format("--n-min: the mean {} cannot cross {} at n = {} (it is {} for every beta); the "
+                                 "smallest valid n is {}",
+                                 c.observable, c.target, c.n_min, obs == entropy ? "at most log n" : "at least 1/n",
+                                 smallest));
 }
 
 std::vector<std::uint64_t> log_spaced_n(std::uint64_t n_min, std::uint64_t n_max, int points) {
@@ -129,7 +163,11 @@ std::vector<std::uint64_t> log_spaced_n(std::uint64_t n_min, std::uint64_t n_max
   const double lo = std::log(static_cast<double>(n_min)), hi = std::log(static_cast<double>(n_max));
   for (int i = 0; i < points; ++i) {
     const double x = points == 1 ? lo : lo + (hi - lo) * i / (points - 1);
-    std::uint64_t n = static_cast<std::uint64_t>(std::llround(std::exp(x)));
+    // The ends exactly (exp(log n) is off by thousands near 2^63); no llround: n reaches 2^63.
+    const double rounded = std::round(std::exp(x));
+    std::uint64_t n = i == 0 ? n_min
+                      : i == points - 1 || rounded >= static_cast<double>(n_max) ? n_max
+                                                                                 : static_cast<std::uint64_t>(rounded);
     n = std::clamp(n, n_min, n_max);
     if (!ns.empty() && n <= ns.back()) n = ns.back() + 1;
     ns.push_back(n);
@@ -358,11 +396,15 @@ std::string to_table(const CriticalResult& r) {
                               r.seconds);
   s += fmt::format("{:>12} {:>12} {:>25} {:>12} {:>9} {:>14} {:>12} {:>9}\n", "n", "beta*", "95% CI",
                    "local law", "ratio", "sqrt(2d log n)", "REM", "ratio");
-  for (const auto& p : r.points)
-    s += fmt::format("{:>12} {:>12.5g} {:>25} {:>12.5g} {:>9.4f} {:>14.4g} {:>12.5g} {:>9.4f}\n", p.n, p.beta_star,
+  for (const auto& p : r.points) {
+    // The REM law is for ipr only: other observables show n/a (null in the JSON), not nan.
+    const bool rem = !std::isnan(p.rem_beta_star);
+    s += fmt::format("{:>12} {:>12.5g} {:>25} {:>12.5g} {:>9.4f} {:>14.4g} {:>12} {:>9}\n", p.n, p.beta_star,
                      fmt::format("[{:.5g}, {:.5g}]", p.ci_low, p.ci_high), p.predicted_beta_star,
-                     p.beta_star / p.predicted_beta_star, p.gaussian_scale, p.rem_beta_star,
-                     p.beta_star / p.rem_beta_star);
+                     p.beta_star / p.predicted_beta_star, p.gaussian_scale,
+                     rem ? fmt::format("{:.5g}", p.rem_beta_star) : "n/a",
+                     rem ? fmt::format("{:.4f}", p.beta_star / p.rem_beta_star) : "n/a");
+  }
   s += "(local law: lambda* (n c_d)^{2/(d-1)}; REM, ipr only: sqrt(2 d log n) / (1 - target))\n";
   s += fmt::format("exponent: {:.4f}  95% CI [{:.4f}, {:.4f}]  predicted 2/(d-1) = {:.4f}  (chi2/dof = {:.2f}/{})\n",
                    r.fit.slope, r.fit.slope_ci_low, r.fit.slope_ci_high, r.predicted_exponent, r.fit.chi2, r.fit.dof);

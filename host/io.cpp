@@ -8,29 +8,141 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <stdexcept>
+
+#include <fmt/core.h>
 
 #include "attnlim/errors.hpp"
 
 namespace attnlim {
 namespace fs = std::filesystem;
 
-void check_output_path(const std::string& flag, const std::string& path) {
+namespace {
+
+constexpr int kMaxLinkHops = 40;  // as the kernel's ELOOP limit
+
+// Follows a chain of symbolic links to the path that will really be written (which may not exist
+// yet: a dangling link is written through onto its target). Relative targets are read from the
+// link's folder. Returns `path` itself when it is not a link; throws std::runtime_error on a loop.
+fs::path final_target(const fs::path& path) {
+  fs::path p = path;
+  for (int hop = 0; hop < kMaxLinkHops; ++hop) {
+    std::error_code ec;
+    if (!fs::is_symlink(fs::symlink_status(p, ec))) return p;
+    const fs::path target = fs::read_symlink(p, ec);
+    if (ec) return p;
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
+  throw std::runtime_error("too many levels of symbolic links");
+}
+
+fs::path folder_of(const fs::path& p) { return p.has_parent_path() ? p.parent_path() : fs::path("."); }
+
+bool names_no_file(const fs::path& p) {
+  const std::string name = p.filename().string();
+  return name.empty() || name == "." || name == "..";
+}
+
+// What a non-regular file is, for the message.
+const char* kind_of(const fs::file_status& st) {
+  switch (st.type()) {
+    case fs::file_type::directory: return "a folder";
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    default: return "not a regular file";
+  }
+}
+
+}  // namespace
+
+std::string check_output_path(const std::string& flag, const std::string& path) {
   if (path.empty()) throw InputError(flag + ": empty path");
-  const fs::path p(path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const fs::path given(path);
+  if (names_no_file(given)) throw InputError(fmt::format("{}: '{}' names a folder, not a file", flag, path));
+  fs::path target;
+  try {
+    target = final_target(given);
+  } catch (const std::runtime_error& e) {
+    throw InputError(fmt::format("{}: '{}': {}", flag, path, e.what()));
+  }
+  const bool linked = target != given;
+  const std::string shown =
+      linked ? fmt::format("'{}' (a link to '{}')", path, target.string()) : fmt::format("'{}'", path);
+  if (linked && names_no_file(target)) throw InputError(fmt::format("{}: {} names a folder, not a file", flag, shown));
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError(flag + ": folder '" + dir.string() + "' does not exist");
-  if (fs::is_directory(p, ec)) throw InputError(flag + ": '" + path + "' is a folder");
-  if (::access(dir.c_str(), W_OK) != 0) throw InputError(flag + ": folder '" + dir.string() + "' is not writable");
+  const fs::file_status st = fs::status(target, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    throw InputError(fmt::format("{}: {} is {}; only regular files are written", flag, shown, kind_of(st)));
+  const fs::path dir = folder_of(target);
+  if (!fs::is_directory(dir, ec))
+    throw InputError(linked ? fmt::format("{}: {}: folder '{}' does not exist", flag, shown, dir.string())
+                            : fmt::format("{}: folder '{}' does not exist", flag, dir.string()));
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw InputError(fmt::format("{}: folder '{}' is not writable", flag, dir.string()));
+  return target.string();
+}
+
+void check_output_paths(const std::vector<OutputFile>& outputs) {
+  std::vector<fs::path> seen;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const fs::path target = check_output_path(outputs[i].flag, outputs[i].path);
+    std::error_code ec;
+    fs::path key = fs::weakly_canonical(fs::absolute(target, ec), ec);
+    if (ec) key = fs::absolute(target).lexically_normal();
+    for (std::size_t j = 0; j < seen.size(); ++j)
+      if (seen[j] == key)
+        throw InputError(fmt::format("{}: '{}' is the same file as {} '{}'", outputs[i].flag, outputs[i].path,
+                                     outputs[j].flag, outputs[j].path));
+    seen.push_back(key);
+  }
+}
+
+void check_output_folder(const std::string& flag, const std::string& folder, const std::vector<std::string>& files) {
+  if (folder.empty()) throw InputError(flag + ": empty path");
+  std::string trimmed = folder;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  const fs::path f(trimmed);
+  std::error_code ec;
+  const fs::file_status st = fs::status(f, ec);
+  if (fs::exists(st)) {
+    if (!fs::is_directory(st))
+      throw InputError(fmt::format("{}: '{}' is {}, not a folder",
+                                   flag, folder, fs::is_regular_file(st) ? "a file" : kind_of(st)));
+    if (::access(f.c_str(), W_OK) != 0) throw InputError(fmt::format("{}: folder '{}' is not writable", flag, folder));
+    std::vector<OutputFile> outputs;
+    for (const auto& name : files) outputs.push_back({flag, (f / name).string()});
+    check_output_paths(outputs);
+    return;
+  }
+  if (fs::is_symlink(fs::symlink_status(f, ec)))
+    throw InputError(fmt::format("{}: '{}' is a link to a missing folder", flag, folder));
+  // The folder will be created with its parents: the nearest existing ancestor must be a writable folder.
+  fs::path ancestor = f;
+  do {
+    ancestor = folder_of(ancestor);
+  } while (!fs::exists(fs::symlink_status(ancestor, ec)) && ancestor != "." && ancestor != ancestor.root_path());
+  const fs::file_status ast = fs::status(ancestor, ec);
+  if (!fs::is_directory(ast))
+    throw InputError(fmt::format("{}: cannot create '{}': '{}' is {}", flag, folder, ancestor.string(),
+                                 !fs::exists(ast)             ? "a link to a missing folder"
+                                 : fs::is_regular_file(ast) ? "a file, not a folder"
+                                                              : kind_of(ast)));
+  if (::access(ancestor.c_str(), W_OK) != 0)
+    throw InputError(fmt::format("{}: cannot create '{}': folder '{}' is not writable", flag, folder, ancestor.string()));
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {
-  const fs::path p(path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + p.filename().string() + ".tmp.XXXXXX")).string();
+  const fs::path target = final_target(fs::path(path));
+  struct stat existing {};
+  const bool exists = ::stat(target.c_str(), &existing) == 0;
+  if (exists && !S_ISREG(existing.st_mode))
+    throw std::runtime_error("cannot write " + path + ": not a regular file");
+  const fs::path dir = folder_of(target);
+  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw std::runtime_error("cannot create a temporary file next to " + path + ": " + std::strerror(errno));
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file next to " + target.string() + ": " + std::strerror(errno));
   std::size_t written = 0;
   while (written < content.size()) {
     const ssize_t w = ::write(fd, content.data() + written, content.size() - written);
@@ -43,15 +155,16 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     }
     written += static_cast<std::size_t>(w);
   }
-  ::fchmod(fd, 0644);
+  // A replaced file keeps its permissions; a new one gets rw-r--r--.
+  ::fchmod(fd, exists ? (existing.st_mode & 07777) : 0644);
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(tmpl.c_str());
     throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
   }
-  if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
+  if (std::rename(tmpl.c_str(), target.c_str()) != 0) {
     const std::string why = std::strerror(errno);
     ::unlink(tmpl.c_str());
-    throw std::runtime_error("cannot rename the temporary file to " + path + ": " + why);
+    throw std::runtime_error("cannot rename the temporary file to " + target.string() + ": " + why);
   }
 }
 

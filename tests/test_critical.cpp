@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "attnlim/critical.hpp"
+#include "attnlim/errors.hpp"
 #include "attnlim/sweep.hpp"
 
 using namespace attnlim;
@@ -96,6 +97,52 @@ TEST(CriticalFit, LogSpacedNIsDistinctAndSpansTheRange) {
   EXPECT_EQ(tight, (std::vector<std::uint64_t>{10, 11, 12, 13}));
   EXPECT_NE(point_seed(1, 3, 1000), point_seed(1, 3, 1001));
   EXPECT_NE(point_seed(1, 3, 1000), point_seed(1, 4, 1000));
+}
+
+// log_spaced_n reaches the largest supported n without overflowing a long long.
+TEST(CriticalFit, LogSpacedNReachesTheLargestN) {
+  const auto ns = log_spaced_n(kMaxKeys / 4, kMaxKeys, 3);
+  ASSERT_EQ(ns.size(), 3u);
+  EXPECT_EQ(ns.front(), kMaxKeys / 4);
+  EXPECT_EQ(ns.back(), kMaxKeys);
+  EXPECT_LT(ns[0], ns[1]);
+  EXPECT_LT(ns[1], ns[2]);
+}
+
+// At beta = 0 ipr = w_max = 1/n (their minimum) and entropy = log n (its maximum): beta* exists only
+// for 1/n < target (ipr, w_max) or target < log n (entropy), and validate refuses smaller n up front.
+TEST(CriticalValidate, NWhereNoCrossingExistsIsRefused) {
+  EXPECT_EQ(smallest_crossing_n("ipr", 0.5), 3u);    // 1/2 = 0.5 is not below 0.5
+  EXPECT_EQ(smallest_crossing_n("ipr", 0.25), 5u);
+  EXPECT_EQ(smallest_crossing_n("ipr", 0.3), 4u);
+  EXPECT_EQ(smallest_crossing_n("w_max", 0.9), 2u);
+  EXPECT_EQ(smallest_crossing_n("entropy", 2.0), 8u);  // e^2 = 7.39
+  EXPECT_EQ(smallest_crossing_n("entropy", std::log(10.0)), 11u);
+  EXPECT_EQ(smallest_crossing_n("entropy", 0.1), 2u);
+  EXPECT_EQ(smallest_crossing_n("ipr", 1e-30), 0u);   // no supported n
+  EXPECT_EQ(smallest_crossing_n("entropy", 50.0), 0u);
+  CriticalConfig c;
+  c.n_min = 2;
+  c.n_max = 100;
+  c.n_points = 4;
+  c.trials = 20;
+  try {
+    validate(c);
+    FAIL() << "n = 2 with ipr target 0.5 was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--n-min:", 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("smallest valid n is 3"), std::string::npos) << e.what();
+  }
+  c.n_min = 3;
+  EXPECT_NO_THROW(validate(c));
+  c.observable = "entropy";
+  c.target = 2.0;
+  EXPECT_THROW(validate(c), InputError);
+  c.n_min = 8;
+  EXPECT_NO_THROW(validate(c));
+  c.target = 50.0;
+  c.n_max = kMaxKeys;
+  EXPECT_THROW(validate(c), InputError);
 }
 
 // End to end in d = 3 on a small range: the exponent's interval covers 1 and beta* tracks the

@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 2 bad input (one line naming the flag and the problem), 1 anything else.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <fmt/core.h>
 
@@ -17,6 +18,18 @@ int main(int argc, char** argv) {
   attnlim::cli::register_sweep(app);
   attnlim::cli::register_critical(app);
   attnlim::cli::register_verify(app);
+  // An unknown command gets its own line (CLI11 would only say that a subcommand is required).
+  std::string commands;
+  for (const CLI::App* sub : app.get_subcommands({})) commands += (commands.empty() ? "" : ", ") + sub->get_name();
+  if (argc < 2) {
+    fmt::print(stderr, "attnlim: error: a command is required: {} (attnlim --help lists them)\n", commands);
+    return 2;
+  }
+  const std::string first = argv[1];
+  if (!first.empty() && first[0] != '-' && app.get_subcommands([&](CLI::App* sub) { return sub->check_name(first); }).empty()) {
+    fmt::print(stderr, "attnlim: error: unknown command '{}' (expected one of: {})\n", first, commands);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -26,7 +39,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "attnlim: error: {}\n", e.what());
+    // CLI11 says "--x: At Most 1 required but received 2" for an option given twice.
+    std::string message = e.what();
+    const auto twice = message.find(": At Most 1 required but received");
+    if (twice != std::string::npos) message = message.substr(0, twice) + ": given more than once";
+    fmt::print(stderr, "attnlim: error: {}\n", message);
     return 2;
   } catch (const attnlim::InputError& e) {
     fmt::print(stderr, "attnlim: error: {}\n", e.what());

@@ -85,46 +85,52 @@ nlohmann::json histogram_data(int d, std::uint64_t n, double lambda, std::uint64
 
 void register_verify(CLI::App& app) {
   struct Options {
-    std::vector<int> ds = {3, 4, 5, 6};
-    CriticalConfig c;
-    double n_min = 1000, n_max = 0;
-    std::string backend = "auto", sampler = "auto", out = "out/verify";
+    std::vector<std::string> ds = {"3,4,5,6"};
+    CriticalOptions critical;
+    std::string out = "out/verify";
     bool figures = true;
   };
   auto o = std::make_shared<Options>();
-  o->c.trials = 800;  // ~5 minutes for d = 3..6 on 2 cores; exponent intervals about +-2.5%
-  o->c.n_points = 6;
+  o->critical.trials = "800";  // ~5 minutes for d = 3..6 on 2 cores; exponent intervals about +-2.5%
+  o->critical.n_points = "6";
+  o->critical.n_max = "0";
   CLI::App* sub = app.add_subcommand(
       "verify", "the main job: beta*(n) and its exponent for several d against 2/(d-1), with the figures' data");
-  sub->add_option("--d", o->ds, "comma-separated dimensions")->delimiter(',')->capture_default_str();
-  add_critical_options(sub, o->c, o->n_min, o->n_max, o->backend, o->sampler);
-  sub->add_option("--out", o->out, "folder for critical_d<d>.json, summary.json and figures.json")->capture_default_str();
+  add_list_option(sub, "--d", o->ds, "comma-separated distinct dimensions", "LIST");
+  add_critical_options(sub, o->critical, "largest n (0 picks 1e6 on the CPU, 1e8 with a GPU)");
+  sub->add_option("--out", o->out, "folder for critical_d<d>.json, summary.json and figures.json (created if missing)")
+      ->type_name("FOLDER")
+      ->capture_default_str();
   sub->add_flag("!--no-figures", o->figures, "skip the data for the figures");
   sub->callback([o] {
-    CriticalConfig base = o->c;
-    base.backend = parse_backend(o->backend);
-    base.sampler = parse_sampler(o->sampler, false);
+    // Everything is checked before anything is printed or created.
+    const BackendChoice backend = parse_backend_option(o->critical.backend);
     std::string why;
-    const bool gpu = base.backend != BackendChoice::cpu && cuda::available(&why);
+    const bool gpu = backend != BackendChoice::cpu && cuda::available(&why);
     // Larger n where a GPU carries the work; about 10 minutes on 2 CPU cores otherwise.
-    base.n_min = count_from_double("--n-min", o->n_min);
-    base.n_max = count_from_double("--n-max", o->n_max > 0 ? o->n_max : (gpu ? 1e8 : 1e6));
-    if (o->ds.empty()) throw InputError("--d: the list is empty");
-    for (int d : o->ds) {
-      base.d = d;
+    CriticalConfig base = parse_critical_options(o->critical, gpu ? 100000000 : 1000000);
+    base.backend = backend;
+    const std::vector<std::uint64_t> ds = parse_whole_list("--d", join_list(o->ds), 2, kMaxDimension);
+    std::vector<std::string> files = {"summary.json"};
+    for (auto d : ds) files.push_back(fmt::format("critical_d{}.json", d));
+    if (o->figures) files.push_back("figures.json");
+    check_output_folder("--out", o->out, files);
+    for (auto d : ds) {
+      base.d = static_cast<int>(d);
       validate(base);
     }
     std::error_code ec;
     std::filesystem::create_directories(o->out, ec);
-    check_output_path("--out", o->out + "/summary.json");
+    if (ec) throw std::runtime_error("cannot create the folder " + o->out + ": " + ec.message());
     fmt::print("attnlim verify: d = {}, n from {} to {} ({} points), {} trials each, backend {}\n",
-               fmt::join(o->ds, ","), base.n_min, base.n_max, base.n_points, base.trials,
-               gpu ? "cuda" : "cpu (" + why + ")");
+               fmt::join(ds, ","), base.n_min, base.n_max, base.n_points, base.trials,
+               gpu ? "cuda" : backend == BackendChoice::cpu ? "cpu" : "cpu (" + why + ")");
     nlohmann::json summary = nlohmann::json::array();
     std::string table = fmt::format("{:>3} {:>10} {:>28} {:>8} {:>30} {:>30} {:>15}\n", "d", "predicted",
                                     "measured exponent [95% CI]", "rel.err", "prefactor meas/pred [95% CI]",
                                     "at pred. exponent [95% CI]", "regime");
-    for (int d : o->ds) {
+    for (auto d64 : ds) {
+      const int d = static_cast<int>(d64);
       CriticalConfig c = base;
       c.d = d;
       const CriticalResult r = run_critical(c, stderr_progress("verify "));
@@ -156,7 +162,7 @@ void register_verify(CLI::App& app) {
     fmt::print("\n{}", table);
     write_file_atomic(o->out + "/summary.json", summary.dump(2) + "\n");
     if (o->figures) {
-      const int d = o->ds.front();
+      const int d = static_cast<int>(ds.front());
       nlohmann::json fig;
       fig["collapse"] = collapse_data(d, {100, 1000, 10000, 100000}, 400, base.seed, base.backend, base.threads);
       fig["histogram"] = histogram_data(d, 10000, 1.0, 4000, base.seed, base.backend, base.threads);

@@ -61,7 +61,15 @@ struct CriticalConfig {
   SamplerTier sampler = SamplerTier::projected;
   BackendChoice backend = BackendChoice::automatic;
 };
-void validate(const CriticalConfig& config);  // throws InputError naming the flag
+constexpr std::uint64_t kMaxCriticalTrials = std::uint64_t{1} << 31;  // the pilot uses trial numbers 2^31 on
+constexpr int kMaxResamples = 1000000;
+// Throws InputError naming the flag, also when n_min < smallest_crossing_n (no beta* can exist there).
+void validate(const CriticalConfig& config);
+
+// The smallest n at which the mean observable can cross `target`: at beta = 0 every weight is 1/n,
+// where ipr and w_max take their minimum 1/n and entropy its maximum log n, so a crossing needs
+// 1/n < target (ipr, w_max) or target < log n (entropy). 0 when no n <= kMaxKeys qualifies.
+std::uint64_t smallest_crossing_n(const std::string& observable, double target);
 
 // The n values: n_points log-spaced integers from n_min to n_max (distinct, ascending).
 std::vector<std::uint64_t> log_spaced_n(std::uint64_t n_min, std::uint64_t n_max, int points);

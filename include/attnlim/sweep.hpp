@@ -2,7 +2,9 @@
 // Every finished point is appended at once (one durable line) to PREFIX.jsonl, the source of truth;
 // PREFIX.csv is regenerated atomically from it after each point. Re-running the same command skips
 // finished points; a killed run loses at most the point in flight; per-point seeds make results
-// identical whether a sweep ran in one go or was interrupted and resumed.
+// identical whether a sweep ran in one go or was interrupted and resumed. Only an unterminated last
+// line is a torn append (dropped on resume); any other line that is not a record is refused, and
+// nothing is changed until the configuration and every record have been checked.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -20,7 +22,8 @@ struct BetaSpec {
   std::vector<double> values;
   std::string text;  // as given, e.g. "critical:0.5,1,2"
 };
-// "SCALE:V1,V2,..." with SCALE abs | critical | log | power:A (e.g. "power:0.5:1,2"). Throws InputError.
+// "SCALE:V1,V2,..." with SCALE abs | critical | log | power:A (e.g. "power:0.5:1,2"); the values are
+// read by parse_beta_values (distinct, finite, >= 0, no empty item). Throws InputError.
 BetaSpec parse_beta_spec(const std::string& text);
 
 struct SweepConfig {
@@ -29,13 +32,16 @@ struct SweepConfig {
   std::vector<BetaSpec> specs;
   std::uint64_t trials = 100;
   std::uint64_t seed = 1;
-  int top_k = 8;
+  int top_k = kDefaultTopK;
+  bool clamp_top_k = false;  // true: each point keeps min(top_k, n) keys (the CLI when --top-k is not given)
   int threads = 0;
   SamplerTier sampler = SamplerTier::projected;
   BackendChoice backend = BackendChoice::automatic;
   std::string out;  // prefix: out + ".jsonl", out + ".csv"
 };
-void validate(const SweepConfig& config);  // throws InputError naming the flag
+// Throws InputError naming the flag; also checks both outputs (PREFIX.jsonl, PREFIX.csv) and that the
+// prefix has a file name part.
+void validate(const SweepConfig& config);
 
 // What makes two points comparable (resume refuses to mix different ones).
 nlohmann::json sweep_fingerprint(const SweepConfig& config);
