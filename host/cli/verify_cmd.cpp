@@ -167,7 +167,7 @@ void register_verify(CLI::App& app) {
       fig["collapse"] = collapse_data(d, {100, 1000, 10000, 100000}, 400, base.seed, base.backend, base.threads);
       fig["histogram"] = histogram_data(d, 10000, 1.0, 4000, base.seed, base.backend, base.threads);
       write_file_atomic(o->out + "/figures.json", fig.dump() + "\n");
-      fmt::print("figure data in {}/figures.json; draw with: python3 scripts/figures.py {}\n", o->out, o->out);
+      fmt::print("figure data in {}/figures.json; draw with: /usr/bin/python3 scripts/figures.py {}\n", o->out, o->out);
     }
   });
 }
