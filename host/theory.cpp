@@ -160,6 +160,11 @@ double distance_quantile(int d, double p) {
   return distance_quantile_log(d, std::log(p));
 }
 
+double log_tilted_keys(int d, double beta, double n) {
+  if (!(n > 0)) throw std::domain_error("log_tilted_keys: n must be > 0 (got " + std::to_string(n) + ")");
+  return std::log(n) + log_distance_cdf(d, bias(d, 2.0 * beta));
+}
+
 // --- section 4: vMF keys and the heat equation ------------------------------------------------
 
 namespace {

@@ -2,8 +2,10 @@
 """Reference values for tests/test_theory*.cpp, computed independently of the C++ code with mpmath
 (arbitrary precision, its own Bessel / incomplete beta / quadrature). Run: python3 scripts/theory_reference.py
 Each printed block names the C++ function it checks; the tests quote these numbers to 17 digits.
-python3 scripts/theory_reference.py --large prints the large-a critical-law block instead (slow)."""
+python3 scripts/theory_reference.py --large prints the large-a critical-law block instead (slow);
+--nearest the large-lambda block (nearest_point, ~30 s a value at 10 nodes, ~2 min at 20)."""
 import mpmath as mp
+import numpy as np
 
 mp.mp.dps = 60
 
@@ -133,6 +135,96 @@ def mecke_general(a, lam, which):
     return mp.quad(h, outer)
 
 
+def _gauss_legendre(nodes):
+    x, w = np.polynomial.legendre.leggauss(nodes)  # double-precision rule: ~1e-16 relative at best
+    return [mp.mpf(float(v)) for v in x], [mp.mpf(float(v)) for v in w]
+
+
+def _composite(f, edges, rule):
+    xs, ws = rule
+    total = 0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        mid, half = (mp.mpf(lo) + mp.mpf(hi)) / 2, (mp.mpf(hi) - mp.mpf(lo)) / 2
+        for x, w in zip(xs, ws):
+            total += half * w * f(mid + half * x)
+    return total
+
+
+def nearest_point(a, lam, nodes=20):
+    """[E[H], E[1 - sum W^2], E[1 - max W]] of the critical law, taken given the nearest point (the C++
+    NearestPoint in theory_critical.cpp derives the formulas; this is an independent evaluation of them).
+    Given V_1 = v1 = lam t^{1/a} (t ~ Exp(1)) the other points are Poisson with intensity
+    m'(x) = a theta (v1 + x)^{a-1} in the gap x, theta = lam^-a, and with g = e^-x,
+      E[H | v1]         = int du e^-u [(1 - e^-Psi)/u + PhiD e^-Psi],
+      E[1 - ipr | v1]   = int du u e^-u e^-Psi Phi1 (2 + Phi1),
+      E[1 - w_max | v1] = int du e^-u e^-Psi Phi1,
+    Psi = int (1 - e^{-ug}) m', Phi1 = int g e^{-ug} m', PhiD = int x g e^{-ug} m'. Here the inner integrals
+    are power series in u (entire) with closed-form moments
+      M_k = int e^{-kx} m' dx = a theta e^{k v1} k^-a Gamma(a, k v1),
+      N_k = int x e^{-kx} m' dx = a theta e^{k v1} k^{-a-1} [(a - k v1) Gamma(a, k v1) + (k v1)^a e^{-k v1}],
+    summed at mp.dps >= 50 (the alternating series costs ~e^u of precision, u <= 40; N_k costs log10(k v1));
+    the u and log t integrals by composite Gauss-Legendre, u in [0, 40] (e^-40 beyond), tau = log t in
+    [-50, log 60] (the integrand ~ t^{2 - 1/a} below: a >= 1 only). Compare nodes = 10 and 20."""
+    a, lam = mp.mpf(a), mp.mpf(lam)
+    if a < 1:
+        raise ValueError("nearest_point: a >= 1 (the tau range assumes the integrand falls like t^{2-1/a})")
+    theta = lam ** (-a)
+    rule = _gauss_legendre(nodes)
+    u_edges = [0, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 14, 19, 25, 32, 40]
+    tau_edges = [-50, -35, -25, -18, -12, -8, -5, -3, -2, -1, 0, 1, 2, 3, mp.log(60)]
+    kmax = 5 * u_edges[-1] + 60
+    factorial = [mp.factorial(k) for k in range(kmax + 2)]
+    eps = mp.mpf(10) ** (-mp.mp.dps)
+
+    def given(t):
+        v1 = lam * t ** (1 / a)
+        M, N = [None], [None]
+        for k in range(1, kmax + 1):
+            z = k * v1
+            upper = mp.gammainc(a, z)  # Gamma(a, z), not regularized
+            ez = mp.exp(z)
+            M.append(a * theta * ez * mp.power(k, -a) * upper)
+            N.append(a * theta * ez * mp.power(k, -a - 1) * ((a - z) * upper + mp.power(z, a) * mp.exp(-z)))
+
+        def laplace(u):  # Psi(u), u Phi1(u), u PhiD(u)
+            psi = phi = phid = mp.mpf(0)
+            power = mp.mpf(1)
+            for k in range(1, kmax + 1):
+                power *= -u
+                t1 = power * M[k] / factorial[k]
+                t3 = power * N[k] / factorial[k - 1]
+                psi -= t1
+                phi -= t1 * k
+                phid -= t3
+                if k > 3 * u + 5 and abs(t1 * k) < eps * abs(phi) and abs(t3) < eps * abs(phid):
+                    return psi, phi, phid
+            raise RuntimeError("nearest_point: series did not converge")
+
+        def integrands(u):
+            if u == 0:
+                return mp.matrix([M[1] + N[1], 0, M[1]])
+            psi, phi, phid = laplace(u)
+            keep, eu = mp.exp(-psi), mp.exp(-u)
+            return mp.matrix([eu * (-mp.expm1(-psi) + phid * keep) / u, eu * keep * phi * (2 * u + phi) / u,
+                              eu * keep * phi / u])
+        return _composite(integrands, u_edges, rule)
+
+    result = _composite(lambda tau: mp.exp(tau - mp.exp(tau)) * given(mp.exp(tau)), tau_edges, rule)
+    return [result[0], result[1], result[2]]
+
+
+def main_nearest():
+    """Large lambda (test_theory.cpp NearestPointAgainstMpmath), plus lambda = 100 a for a = 1, 7.5, where
+    mecke_general (the Frullani form) gives the same to ~1e-16: a check of the nearest-point formulas."""
+    mp.mp.dps = 50
+    print("# critical law given the nearest point: a, lambda, nodes, E[H], E[1 - ipr], E[1 - w_max]")
+    cases = [(a, lam) for a in ('1', '2.5', '63.5') for lam in ('1e4', '1e6', '1e9')] + [('1', '100'), ('7.5', '750')]
+    for a, lam in cases:
+        for nodes in (10, 20):
+            values = nearest_point(a, lam, nodes)
+            print(f"{{{a}, {lam}, {nodes}, " + ", ".join(mp.nstr(v, 20) for v in values) + "},", flush=True)
+
+
 def main():
     print("# c_d (c_d in theory.cpp)")
     for d in (2, 3, 5, 16, 128):
@@ -188,4 +280,9 @@ def main_large():
 
 if __name__ == "__main__":
     import sys
-    main_large() if "--large" in sys.argv[1:] else main()
+    if "--large" in sys.argv[1:]:
+        main_large()
+    elif "--nearest" in sys.argv[1:]:
+        main_nearest()
+    else:
+        main()

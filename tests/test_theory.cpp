@@ -3,6 +3,7 @@
 // which function of that script produced it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attnlim/errors.hpp"
 #include "attnlim/theory.hpp"
 
 namespace th = attnlim::theory;
@@ -247,12 +249,95 @@ TEST(TheoryCritical, MeckeLargeExponentAgainstMpmath) {
   }
 }
 
-// Deep supercritical (lambda = 100 a): E[H] is a small difference of O(1) terms spread over a range of
-// r of width ~lambda/a. Same script and function, dps 20. The C++ values agree to 3e-13 and 1.6e-12
-// (before the rounding-noise fix: 4e-12 and 1e-11).
+// Deep supercritical (lambda = 100 a): in the Frullani form E[H] is a small difference of O(1) terms
+// spread over a range of r of width ~lambda/a. Same script and function, dps 20. These lambda now take
+// the nearest-point form (lambda >= 2 max(a, 1)), which agrees to 5e-16 and 6e-16 (the Frullani form
+// gave 3e-13 and 1.6e-12); the two derivations agreeing is itself a check of the nearest-point one.
 TEST(TheoryCritical, EntropySupercriticalAgainstMpmath) {
-  expect_rel(th::critical_entropy(1.0, 100.0), 0.0163745377490789005, 1e-10, "H a=1 l=100");
-  expect_rel(th::critical_entropy(7.5, 750.0), 0.0157355513068087677, 1e-10, "H a=7.5 l=750");
+  expect_rel(th::critical_entropy(1.0, 100.0), 0.0163745377490789005, 1e-12, "H a=1 l=100");
+  expect_rel(th::critical_entropy(7.5, 750.0), 0.0157355513068087677, 1e-12, "H a=7.5 l=750");
+}
+
+// Large lambda (defect: lambda = 1e4 gave E[H] = -0.22, lambda >= 1e5 Euler's constant: the Frullani form
+// subtracts two terms ~lambda to get ~a/lambda). References: scripts/theory_reference.py --nearest,
+// function nearest_point(a, lambda): the same nearest-point formulas as the C++ but an independent
+// evaluation: inner integrals as series in u of closed-form moments (mpmath incomplete gamma), composite
+// Gauss-Legendre in u and log t, mp.dps = 50; 10 and 20 nodes per piece agree to ~1e-16 relative. The
+// formulas themselves are checked against the Frullani form above (a = 1, 7.5 at lambda = 100 a, and at
+// the switch below). Each row: a, lambda, E[H], E[1 - sum W^2]. The C++ values agree to ~1e-15.
+TEST(TheoryCritical, NearestPointAgainstMpmath) {
+  struct Row {
+    double a, lambda, entropy, ipr_deficit;
+  };
+  const Row rows[] = {
+      {1.0, 1e4, 0.00016448589415606171964, 0.000099993068902230532078},
+      {1.0, 1e6, 1.644933315562988785e-6, 9.9999930685319341525e-7},
+      {1.0, 1e9, 1.6449340660969407993e-9, 9.9999999930685274235e-10},
+      {2.5, 1e4, 0.00036748484419355409953, 0.00022337883373081280675},
+      {2.5, 1e6, 3.6744387320757720576e-6, 2.2337883732156346849e-6},
+      {2.5, 1e9, 3.6744345973766260551e-9, 2.2337883732192254617e-9},
+      {63.5, 1e4, 0.010424195692359477847, 0.0063083649187045632626},
+      {63.5, 1e6, 0.00010377320592233423405, 0.000063083681395086101199},
+      {63.5, 1e9, 1.037685013033185395e-7, 6.3083681398288229739e-8},
+  };
+  for (const Row& row : rows) {
+    const std::string at = " a=" + std::to_string(row.a) + " l=" + std::to_string(row.lambda);
+    expect_rel(th::critical_entropy(row.a, row.lambda), row.entropy, 1e-12, "H" + at);
+    const double ipr = th::critical_ipr(row.a, row.lambda);
+    expect_rel(ipr, 1.0 - row.ipr_deficit, 1e-15, "ipr" + at);
+    // 1 - ipr itself, to the precision a double near 1 carries (2^-53 absolute).
+    EXPECT_NEAR(1.0 - ipr, row.ipr_deficit, 1e-12 * row.ipr_deficit + 2.3e-16) << "1 - ipr" << at;
+  }
+}
+
+// At lambda >> a one extra point at a gap of density m'(0) = a t^{1-1/a}/lambda (t = Gamma_1) carries
+// everything: E[H] -> (pi^2/6) a Gamma(2 - 1/a) / lambda (int_0^inf log(1 + e^-x) + x/(e^x + 1) dx = pi^2/6)
+// and E[1 - ipr] -> a Gamma(2 - 1/a) / lambda (int 2 e^-x / (1 + e^-x)^2 dx = 1), with relative
+// corrections O(a/lambda). Closed forms, independent of any quadrature.
+TEST(TheoryCritical, LargeLambdaAsymptotics) {
+  for (double a : {1.0, 2.5, 63.5, 2047.5}) {
+    const double scale = a * std::tgamma(2.0 - 1.0 / a);
+    const double lambda = 1e12;
+    expect_rel(th::critical_entropy(a, lambda) * lambda / (M_PI * M_PI / 6.0 * scale), 1.0, 1e-7,
+               "H lambda a=" + std::to_string(a));
+    const double lambda_ipr = 1e9 * a;  // 1 - ipr must stay well above 2^-53
+    expect_rel((1.0 - th::critical_ipr(a, lambda_ipr)) * lambda_ipr / scale, 1.0, 1e-6,
+               "(1 - ipr) lambda a=" + std::to_string(a));
+  }
+}
+
+// The two forms meet at lambda = 2 max(a, 1): just below it the Frullani form, at it the nearest-point
+// form. They agree to ~2e-13 (the Frullani form's own accuracy there).
+TEST(TheoryCritical, FormsAgreeAtTheSwitch) {
+  for (double a : {0.5, 1.0, 2.5, 63.5, 2047.5}) {
+    const double lambda = 2.0 * std::max(a, 1.0), below = lambda * (1.0 - 1e-13);
+    const std::string at = " a=" + std::to_string(a);
+    expect_rel(th::critical_entropy(a, below), th::critical_entropy(a, lambda), 1e-11, "H" + at);
+    expect_rel(th::critical_ipr(a, below), th::critical_ipr(a, lambda), 1e-12, "ipr" + at);
+  }
+}
+
+// Property: for every local exponent the tool supports (d = 2 .. 4096) and lambda from 1e-3 to 1e12,
+// E[H] > 0 and strictly decreasing, E[ipr] in [0, 1] and non-decreasing, 1 - E[ipr] > 0 until it is
+// below 2^-53 (a double near 1 cannot hold it).
+TEST(TheoryCritical, EntropyPositiveAndDecreasingUpTo1e12) {
+  for (double a : {0.5, 1.0, 2.5, 7.5, 63.5, 511.5, 2047.5}) {
+    double previous_h = std::numeric_limits<double>::infinity(), previous_ipr = 0.0;
+    for (int e = -3; e <= 12; ++e) {
+      const double lambda = std::pow(10.0, e);
+      const std::string at = "a=" + std::to_string(a) + " lambda=1e" + std::to_string(e);
+      const double h = th::critical_entropy(a, lambda), ipr = th::critical_ipr(a, lambda);
+      ASSERT_TRUE(std::isfinite(h) && std::isfinite(ipr)) << at;
+      EXPECT_GT(h, 0.0) << at;
+      EXPECT_LT(h, previous_h) << at;
+      EXPECT_GE(ipr, previous_ipr) << at;
+      EXPECT_LE(ipr, 1.0) << at;
+      if (e <= 6) EXPECT_LT(ipr, 1.0) << at;
+      previous_h = h;
+      previous_ipr = ipr;
+    }
+    EXPECT_LT(previous_h, 1e-8) << "a=" << a;  // -> 0 like a / lambda
+  }
 }
 
 // The whole (a, lambda) grid of the CLI's range: every value finite, in range, monotone in lambda, and
@@ -336,6 +421,104 @@ TEST(TheoryCritical, SamplerAgreesWithMeckeLargeExponent) {
   }
 }
 
+// The range lambda_star can reach, and a clear --target error beyond it (an entropy target of 1e6 at
+// d = 3 needs lambda ~ e^{-1e6}: it used to fail with "critical_entropy: lambda must be > 0 (got 0)").
+TEST(TheoryCritical, InverseLambdaStarRange) {
+  // E[H] ~ (pi^2/6) / lambda at a = 1: the target 1e-6 lies near lambda = 1.645e6 (the broken
+  // quadrature answered 1684).
+  const th::LambdaStar small = th::critical_lambda_star(1.0, th::CriticalObservable::entropy, 1e-6);
+  expect_rel(th::critical_entropy(1.0, small.lambda), 1e-6, 1e-9, "H(lambda*) = 1e-6");
+  expect_rel(small.lambda, 1.6449e6, 1e-3, "lambda* ~ zeta(2)/1e-6");
+  // Deep subcritical: E[H] ~ a (1 - log lambda) + log Gamma(a + 1).
+  const th::LambdaStar large = th::critical_lambda_star(1.0, th::CriticalObservable::entropy, 500.0);
+  expect_rel(th::critical_entropy(1.0, large.lambda), 500.0, 1e-9, "H(lambda*) = 500");
+  const auto refused = [](double a, th::CriticalObservable observable, double target) {
+    try {
+      th::critical_lambda_star(a, observable, target);
+    } catch (const attnlim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("not refused");
+  };
+  const std::string too_high = refused(1.0, th::CriticalObservable::entropy, 1e6);
+  EXPECT_EQ(too_high.rfind("--target:", 0), 0u) << too_high;
+  EXPECT_NE(too_high.find("out of reach"), std::string::npos) << too_high;
+  EXPECT_EQ(refused(1.0, th::CriticalObservable::entropy, 1e-305).rfind("--target:", 0), 0u);
+  // ipr at a = 1/2 is ~8e-151 at lambda = 1e-300.
+  EXPECT_EQ(refused(0.5, th::CriticalObservable::ipr, 1e-200).rfind("--target:", 0), 0u);
+}
+
+// w_max, small target. The bracket used to start at lambda_ipr(target^2), where each trial needs
+// ~1/target^2 points: 132 s at target 0.01 (a = 1), minutes at 0.001. Now it starts at lambda_ipr(target)
+// (an upper bound: E[w_max] >= E[ipr]) and steps down with a pilot; this takes ~1.5 s (2 cores).
+TEST(TheoryCritical, WmaxLambdaStarSmallTarget) {
+  th::CriticalSamplerOptions options;
+  options.trials = 4000;
+  const th::LambdaStar star = th::critical_lambda_star(1.0, th::CriticalObservable::w_max, 0.01, options);
+  ASSERT_GT(star.stderr_, 0.0);
+  // Consistent: fresh draws at lambda* give w_max within 4 standard errors of the target (the sample's
+  // own and that of lambda* carried through the slope).
+  th::CriticalSamplerOptions fresh = options;
+  fresh.seed = 4242;
+  const th::CriticalSample at = th::sample_critical(1.0, star.lambda, fresh);
+  const double se = std::hypot(at.w_max_stderr, at.dw_max_dlambda * star.stderr_);
+  EXPECT_NEAR(at.w_max, 0.01, 4.0 * se) << "lambda* = " << star.lambda;
+  // Targets that would need more than kWmaxMaxPointsPerTrial points per trial, or that lie closer to 1
+  // than the trials resolve, are refused at once with one line naming --target.
+  for (double target : {0.001, 0.9999}) {
+    try {
+      th::critical_lambda_star(1.0, th::CriticalObservable::w_max, target, options);
+      ADD_FAILURE() << "target " << target << " not refused";
+    } catch (const attnlim::InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("--target:", 0), 0u) << e.what();
+    }
+  }
+}
+
+// Where no trial resolves 1 - w_max (lambda = 1e6 at a = 1: near-ties have probability ~1e-6), the
+// sample variance is 0; the reported uncertainty must not be (it was "1 +- 0").
+TEST(TheoryCritical, SamplerBoundsAnUnresolvedDeficit) {
+  th::CriticalSamplerOptions options;
+  options.trials = 200;
+  const th::CriticalSample far = th::sample_critical(1.0, 1e6, options);
+  EXPECT_EQ(far.w_max, 1.0);
+  EXPECT_TRUE(far.w_max_stderr_is_bound);
+  EXPECT_DOUBLE_EQ(far.w_max_stderr, 3.0 / 200.0);
+  EXPECT_TRUE(far.ipr_stderr_is_bound);
+  EXPECT_GT(far.ipr_stderr, 0.0);
+  // The bound holds: E[1 - w_max] ~ log 2 / lambda at a = 1.
+  EXPECT_LT(1.0 - th::critical_ipr(1.0, 1e6), far.w_max_stderr);
+  const th::CriticalSample near = th::sample_critical(1.0, 1.0, options);
+  EXPECT_FALSE(near.w_max_stderr_is_bound);
+  EXPECT_GT(near.w_max_stderr, 0.0);
+}
+
+// The subcritical predictions apply only where n keys realise M(2 beta) (log_tilted_keys >= 0). Over a
+// grid of d, beta and n: wherever they apply, every value is finite, n_eff >= 1 and ipr <= 1 (they were
+// printed as ipr 1e6 at d = 3, beta = 1e12, n = 1e6; 1.77 at d = 2; inf at d = 100000, beta = 1e5).
+TEST(TheorySubcritical, AppliesOnlyWhereKeysCarryTheTiltedLaw) {
+  int applied = 0;
+  for (int d : {2, 3, 5, 16, 128, 4096})  // (d = 100000 costs seconds per beta near d^2: Bessel at large order)
+    for (int e = -8; e <= 48; ++e)
+      for (double n : {1.0, 2.0, 1e3, 1e6, 1e12}) {
+        const double beta = std::pow(10.0, 0.25 * e);
+        if (th::log_tilted_keys(d, beta, n) < 0) continue;
+        ++applied;
+        const th::Subcritical sub = th::subcritical(d, beta, n);
+        const std::string at = "d=" + std::to_string(d) + " beta=" + std::to_string(beta) + " n=" + std::to_string(n);
+        EXPECT_TRUE(std::isfinite(sub.radial_variance) && std::isfinite(sub.tangential_variance)) << at;
+        EXPECT_GE(sub.n_eff, 1.0) << at;
+        EXPECT_LE(sub.ipr, 1.0) << at;
+      }
+  EXPECT_GT(applied, 300);
+  EXPECT_LT(th::log_tilted_keys(3, 1e12, 1e6), 0.0);
+  EXPECT_LT(th::log_tilted_keys(2, 1e12, 1e6), 0.0);
+  EXPECT_LT(th::log_tilted_keys(100000, 1e5, 1e6), 0.0);
+  EXPECT_LT(th::log_tilted_keys(3, 1.0, 1.0), 0.0);  // one key: ipr is 1, not M(2b)/M(b)^2
+  // Local law at d = 3: tilted_keys = n P(E <= 1/(2 beta)) = n / (4 beta) = 1 / (2 lambda).
+  expect_rel(std::exp(th::log_tilted_keys(3, 1e5, 1e6)), 2.5, 1e-9, "d=3 lambda=0.2");
+}
+
 TEST(TheoryCritical, InverseLambdaStar) {
   const th::LambdaStar ipr = th::critical_lambda_star(1.0, th::CriticalObservable::ipr, 0.5);
   expect_rel(th::critical_ipr(1.0, ipr.lambda), 0.5, 1e-10, "ipr(lambda*)");
@@ -345,7 +528,12 @@ TEST(TheoryCritical, InverseLambdaStar) {
   options.trials = 4000;
   const th::LambdaStar w = th::critical_lambda_star(1.0, th::CriticalObservable::w_max, 0.5, options);
   EXPECT_GT(w.stderr_, 0.0);
-  EXPECT_NEAR(th::sample_critical(1.0, w.lambda, options).w_max, 0.5, 1e-9);  // same draws: exact root
+  // Same draws and truncation tolerance: the root, up to the truncation (the solve fixes the points per
+  // trial at its bracket's lower end, sample_critical chooses them per trial; at tolerance 1e-6 that
+  // moves each trial's w_max by ~1e-6 of itself, the mean by ~1e-9).
+  th::CriticalSamplerOptions same = options;
+  same.tail_tolerance = th::kWmaxTailTolerance;
+  EXPECT_NEAR(th::sample_critical(1.0, w.lambda, same).w_max, 0.5, 1e-8);
   th::CriticalSamplerOptions other = options;
   other.seed = 99;
   other.trials = 20000;
@@ -433,4 +621,83 @@ TEST(TheoryCli, WritesJson) {
   EXPECT_TRUE(json.contains("critical_w_max") && json.contains("critical_w_max_stderr"));
   expect_rel(json["beta_star"].get<double>(), json["lambda_star"].get<double>() * 500.0, 1e-14, "beta_star");
   std::filesystem::remove(path);
+}
+
+namespace {
+struct CliRun {
+  int status;
+  std::string output;
+};
+// Output and exit status (the runner pattern of test_cli.cpp).
+CliRun run_cli_output(const std::string& args) {
+  const std::string cmd = "timeout 300 " + std::string(ATTNLIM_CLI_PATH) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (pipe && fgets(buf, sizeof buf, pipe)) out += buf;
+  const int raw = pipe ? pclose(pipe) : -1;
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+}  // namespace
+
+// Where the subcritical formulas do not apply they are not printed: a row saying why, JSON null plus a
+// reason; and no inf or nan anywhere.
+TEST(TheoryCli, SubcriticalRowsOnlyWhereTheyApply) {
+  for (const char* args : {"--d 3 --beta 1e12 --n 1e6", "--d 2 --beta 1e12 --n 1e6", "--d 100000 --beta 1e5 --n 1e6"}) {
+    const std::string path = temp_json("sub");
+    std::filesystem::remove(path);
+    const CliRun r = run_cli_output(std::string("theory ") + args + " --json " + path);
+    ASSERT_EQ(r.status, 0) << args << "\n" << r.output;
+    EXPECT_EQ(r.output.find("inf "), std::string::npos) << r.output;  // a value column: "{:>24}  note"
+    EXPECT_EQ(r.output.find("nan "), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("subcritical_ipr"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("not applicable"), std::string::npos) << r.output;
+    const nlohmann::json json = read_json(path);
+    EXPECT_FALSE(json["subcritical_applies"].get<bool>()) << args;
+    for (const char* key : {"radial_variance", "tangential_variance", "n_eff", "subcritical_ipr"})
+      EXPECT_TRUE(json[key].is_null()) << args << " " << key;
+    EXPECT_NE(json["subcritical_reason"].get<std::string>().find("tilted_keys"), std::string::npos);
+    std::filesystem::remove(path);
+  }
+  // lambda = 0.2 at d = 3: they apply (n_eff = 1 / (lambda/2) = 10 to leading order).
+  const std::string path = temp_json("sub_ok");
+  ASSERT_EQ(run_cli("theory --d 3 --beta 1e5 --n 1e6 --json " + path), 0);
+  const nlohmann::json json = read_json(path);
+  EXPECT_TRUE(json["subcritical_applies"].get<bool>());
+  expect_rel(json["subcritical_ipr"].get<double>(), 0.1, 1e-6, "ipr at lambda 0.2");
+  std::filesystem::remove(path);
+}
+
+// critical_w_max at lambda = 1e6: no trial resolves a near-tie. It used to print "1 +- 0".
+TEST(TheoryCli, WmaxUncertaintyIsNeverZero) {
+  const std::string path = temp_json("wmax");
+  const CliRun r = run_cli_output("theory --d 3 --lambda 1e6 --trials 400 --json " + path);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("rule of three"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("+- 0 "), std::string::npos) << r.output;
+  const nlohmann::json json = read_json(path);
+  EXPECT_TRUE(json["critical_w_max_stderr_is_bound"].get<bool>());
+  EXPECT_DOUBLE_EQ(json["critical_w_max_stderr"].get<double>(), 3.0 / 400.0);
+  // E[H] at lambda = 1e6 (was 0.577, Euler's constant): (pi^2/6)/lambda to O(1/lambda^2).
+  expect_rel(json["critical_entropy"].get<double>(), 1.644933315562988785e-6, 1e-12, "H at 1e6");
+  std::filesystem::remove(path);
+}
+
+// Unreachable or too costly targets: one line naming --target, exit 2, nothing written.
+TEST(TheoryCli, UnreachableTargetsExitTwo) {
+  for (const char* args : {"--observable entropy --target 1e6", "--observable w_max --target 0.001",
+                           "--observable w_max --target 0.9999", "--d 2 --observable ipr --target 1e-200"}) {
+    const std::string path = temp_json("target");
+    std::filesystem::remove(path);
+    const std::string d = std::string(args).find("--d ") == std::string::npos ? "--d 3 " : "";
+    const CliRun r = run_cli_output("theory " + d + args + " --json " + path);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.output;
+    EXPECT_EQ(r.output.rfind("attnlim: error: --target:", 0), 0u) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(path)) << args;
+  }
 }
