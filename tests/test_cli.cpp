@@ -21,25 +21,11 @@
 #include "attnlim/config.hpp"
 #include "attnlim/errors.hpp"
 #include "attnlim/io.hpp"
+#include "cli_runner.hpp"
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int status;
-  std::string output;
-};
-
-// Runs the tool through the shell (args are shell words: quote '' for an empty value). The time limit
-// turns a run that would go on for ever (e.g. a saturated n) into a failure instead of a hang.
-static CliRun run_cli(const std::string& args) {
-  const std::string cmd = "timeout 300 " + std::string(ATTNLIM_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (pipe && fgets(buf, sizeof buf, pipe)) out += buf;
-  const int raw = pipe ? pclose(pipe) : -1;
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
-}
+static CliRun run_cli(const std::string& args) { return run_cli_capture(args); }
 
 class Cli : public ::testing::Test {
  protected:

@@ -17,6 +17,7 @@
 
 #include "attnlim/errors.hpp"
 #include "attnlim/theory.hpp"
+#include "cli_runner.hpp"
 
 namespace th = attnlim::theory;
 
@@ -624,20 +625,6 @@ TEST(TheoryCli, WritesJson) {
 }
 
 namespace {
-struct CliRun {
-  int status;
-  std::string output;
-};
-// Output and exit status (the runner pattern of test_cli.cpp).
-CliRun run_cli_output(const std::string& args) {
-  const std::string cmd = "timeout 300 " + std::string(ATTNLIM_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (pipe && fgets(buf, sizeof buf, pipe)) out += buf;
-  const int raw = pipe ? pclose(pipe) : -1;
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
-}
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in);
@@ -650,7 +637,7 @@ TEST(TheoryCli, SubcriticalRowsOnlyWhereTheyApply) {
   for (const char* args : {"--d 3 --beta 1e12 --n 1e6", "--d 2 --beta 1e12 --n 1e6", "--d 100000 --beta 1e5 --n 1e6"}) {
     const std::string path = temp_json("sub");
     std::filesystem::remove(path);
-    const CliRun r = run_cli_output(std::string("theory ") + args + " --json " + path);
+    const CliRun r = run_cli_capture(std::string("theory ") + args + " --json " + path);
     ASSERT_EQ(r.status, 0) << args << "\n" << r.output;
     EXPECT_EQ(r.output.find("inf "), std::string::npos) << r.output;  // a value column: "{:>24}  note"
     EXPECT_EQ(r.output.find("nan "), std::string::npos) << r.output;
@@ -675,7 +662,7 @@ TEST(TheoryCli, SubcriticalRowsOnlyWhereTheyApply) {
 // critical_w_max at lambda = 1e6: no trial resolves a near-tie. It used to print "1 +- 0".
 TEST(TheoryCli, WmaxUncertaintyIsNeverZero) {
   const std::string path = temp_json("wmax");
-  const CliRun r = run_cli_output("theory --d 3 --lambda 1e6 --trials 400 --json " + path);
+  const CliRun r = run_cli_capture("theory --d 3 --lambda 1e6 --trials 400 --json " + path);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("rule of three"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("+- 0 "), std::string::npos) << r.output;
@@ -694,7 +681,7 @@ TEST(TheoryCli, UnreachableTargetsExitTwo) {
     const std::string path = temp_json("target");
     std::filesystem::remove(path);
     const std::string d = std::string(args).find("--d ") == std::string::npos ? "--d 3 " : "";
-    const CliRun r = run_cli_output("theory " + d + args + " --json " + path);
+    const CliRun r = run_cli_capture("theory " + d + args + " --json " + path);
     EXPECT_EQ(r.status, 2) << args << "\n" << r.output;
     EXPECT_EQ(r.output.rfind("attnlim: error: --target:", 0), 0u) << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
