@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "attnlim/sampler.hpp"
+#include "attnlim/core/variates.hpp"
 
 namespace {
 constexpr int kLanes = 8;

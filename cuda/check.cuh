@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "attnlim/cuda_bench.hpp"
+#include "attnlim/engine/cuda_runtime.hpp"
 
 // Check a CUDA runtime call.
 #define ATTNLIM_CUDA_CHECK(call)                                                          \

@@ -6,8 +6,8 @@
 
 #include <fmt/core.h>
 
-#include "attnlim/errors.hpp"
-#include "commands.hpp"
+#include "attnlim/core/errors.hpp"
+#include "options.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"attnlim: the long-context limit of softmax attention, simulated on CUDA and CPU"};
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "attnlim: error: {}\n", message);
     return 2;
   } catch (const attnlim::InputError& e) {
-    fmt::print(stderr, "attnlim: error: {}\n", e.what());
+    fmt::print(stderr, "attnlim: error: {}\n", e.for_command_line());
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "attnlim: failed: {}\n", e.what());

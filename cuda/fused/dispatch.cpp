@@ -1,0 +1,33 @@
+// cuda::run: picks the fused instantiation for a run once (std::visit over the key model, then tier and
+// output vector). Host code: compiled by the host compiler, never sees a kernel.
+#include <stdexcept>
+#include <variant>
+
+#include "attnlim/engine/cuda_fused.hpp"
+
+namespace attnlim::cuda {
+
+namespace {
+
+template <class Model>
+std::vector<TrialState> run_model(const Model& model, const RunSpec& spec, const WorkRange& range,
+                                  const LaunchOptions& options) {
+  if (spec.tier == SamplerTier::projected) {
+    if constexpr (Model::kSymmetricAboutQuery) {
+      return run_fused<Model, DistanceOnly, false>(model, spec, range, options);
+    } else {
+      throw std::logic_error("the distance-only tier for a model not symmetric about the query (validate refuses it)");
+    }
+  }
+  if (spec.output_vector) return run_fused<Model, FullKey, true>(model, spec, range, options);
+  return run_fused<Model, FullKey, false>(model, spec, range, options);
+}
+
+}  // namespace
+
+std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const LaunchOptions& options) {
+  validate(spec, range);
+  return std::visit([&](const auto& model) { return run_model(model, spec, range, options); }, spec.keys);
+}
+
+}  // namespace attnlim::cuda

@@ -1,0 +1,166 @@
+// The fused path's launcher (cuda_fused.hpp): plans the launches, owns the device buffers (DeviceArray: no
+// throwing destructor on the error path), runs fused kernel -> candidate sort -> merge per chunk of keys
+// and unpacks the accumulators with the shared StateLayout. Included only by cuda/keys/<model>.cu.
+#pragma once
+#include <algorithm>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "attnlim/core/errors.hpp"
+#include "attnlim/engine/cuda_fused.hpp"
+#include "attnlim/state/layout.hpp"
+#include "device_steps.cuh"
+#include "kernel.cuh"
+
+namespace attnlim::cuda {
+
+namespace fused {
+
+// The device buffers of one run, reused by every trial group and chunk.
+struct Buffers {
+  DeviceArray<std::uint64_t> part_count, acc_count, cand_index, sorted_index, acc_top_index;
+  DeviceArray<double> part_min, part_sums, part_vec, scratch, cand_distance, sorted_distance;
+  DeviceArray<double> acc_min, acc_sums, acc_vec, acc_top_distance;
+  DeviceArray<int> acc_top_size, offsets;
+  DeviceArray<unsigned char> sort_storage;
+
+  StateViews part_views() {
+    return StateViews{part_count.get(), part_min.get(), part_sums.get(), part_vec.get(), nullptr, nullptr, nullptr};
+  }
+  StateViews acc_views() {
+    return StateViews{acc_count.get(), acc_min.get(), acc_sums.get(), acc_vec.get(),
+                      acc_top_distance.get(), acc_top_index.get(), acc_top_size.get()};
+  }
+};
+
+template <class Model, class Tier, bool Vector>
+std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, const WorkRange& range,
+                                      const LaunchOptions& options) {
+  int device = 0, sm_count = 0, blocks_per_sm = 0;
+  ATTNLIM_CUDA_CHECK(cudaGetDevice(&device));
+  ATTNLIM_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device));
+  ATTNLIM_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+      &blocks_per_sm, fused_trial_kernel<Model, Tier, Vector>, kThreads, 0));
+  if (blocks_per_sm < 1) blocks_per_sm = 1;
+  const LaunchPlan plan = plan_launch(
+      spec, range, static_cast<std::uint64_t>(sm_count) * static_cast<std::uint64_t>(blocks_per_sm), options);
+
+  const StateLayout layout{static_cast<int>(spec.betas.size()), Vector ? spec.tangent_dim() : 0, spec.top_k};
+  const int nb = layout.num_betas, td = layout.tangent_dim, k = layout.top_k;
+  const std::uint64_t bx = plan.blocks_per_trial, group = plan.trials_per_launch;
+  const std::uint64_t slots = bx * group;
+  const std::uint64_t region = td ? static_cast<std::uint64_t>(nb) * td + td + nb : 0;
+  const std::uint64_t segment = (bx + 1) * static_cast<std::uint64_t>(k);
+
+  Buffers buf;
+  buf.part_count.resize(slots);
+  buf.part_min.resize(slots);
+  buf.part_sums.resize(slots * layout.sums_per_state());
+  buf.part_vec.resize(slots * layout.vec_per_state());
+  buf.scratch.resize(slots * kThreads * region);
+  buf.cand_distance.resize(group * segment);
+  buf.sorted_distance.resize(group * segment);
+  buf.cand_index.resize(group * segment);
+  buf.sorted_index.resize(group * segment);
+  buf.acc_count.resize(group);
+  buf.acc_min.resize(group);
+  buf.acc_sums.resize(group * layout.sums_per_state());
+  buf.acc_vec.resize(group * layout.vec_per_state());
+  buf.acc_top_distance.resize(group * k);
+  buf.acc_top_index.resize(group * k);
+  buf.acc_top_size.resize(group);
+  std::vector<int> host_offsets(group + 1);
+  for (std::uint64_t g = 0; g <= group; ++g) host_offsets[g] = static_cast<int>(g * segment);
+  buf.offsets.resize(group + 1);
+  buf.offsets.upload(host_offsets);
+
+  BetaGrid grid{};
+  grid.count = nb;
+  for (int b = 0; b < nb; ++b) grid.value[b] = spec.betas[b];
+
+  FusedArgs fused{};
+  fused.seed = spec.seed;
+  fused.top_k = k;
+  fused.tangent_dim = td;
+  fused.region = region;
+  fused.layout = layout;
+  fused.part = buf.part_views();
+  fused.cand_distance = buf.cand_distance.get();
+  fused.cand_index = buf.cand_index.get();
+  fused.acc_top_distance = buf.acc_top_distance.get();
+  fused.acc_top_index = buf.acc_top_index.get();
+  fused.acc_top_size = buf.acc_top_size.get();
+  fused.scratch = buf.scratch.get();
+
+  MergeArgs merge{};
+  merge.blocks_per_trial = bx;
+  merge.layout = layout;
+  merge.part = buf.part_views();
+  merge.acc = buf.acc_views();
+  merge.sorted_distance = buf.sorted_distance.get();
+  merge.sorted_index = buf.sorted_index.get();
+
+  std::vector<TrialState> result;
+  result.reserve(range.trials);
+  for (std::uint64_t group_first = 0; group_first < range.trials; group_first += group) {
+    const std::uint64_t trials_now = std::min(group, range.trials - group_first);
+    buf.acc_count.zero();
+    buf.acc_min.fill(kInfinity);
+    buf.acc_sums.zero();
+    buf.acc_vec.zero();
+    buf.acc_top_size.zero();
+    fused.first_trial = static_cast<std::uint32_t>(range.first_trial + group_first);
+
+    for (std::uint64_t launch = 0; launch < plan.launches_per_trial; ++launch) {
+      fused.key_begin = range.key_begin + launch * plan.chunk;
+      fused.key_end = range.key_end - fused.key_begin > plan.chunk ? fused.key_begin + plan.chunk : range.key_end;
+      fused_trial_kernel<Model, Tier, Vector>
+          <<<dim3(static_cast<unsigned>(bx), static_cast<unsigned>(trials_now)), kThreads>>>(fused, grid, model);
+      ATTNLIM_CUDA_CHECK_LAUNCH(fused_trial_kernel);
+      if (k > 0)
+        sort_candidates(buf.cand_distance.get(), buf.cand_index.get(), buf.sorted_distance.get(),
+                        buf.sorted_index.get(), trials_now, segment, buf.offsets.get(), buf.sort_storage);
+      launch_merge(merge, grid, trials_now);
+    }
+
+    const std::vector<std::uint64_t> count = buf.acc_count.download(trials_now);
+    const std::vector<double> min_distance = buf.acc_min.download(trials_now);
+    const std::vector<double> sums = buf.acc_sums.download(trials_now * layout.sums_per_state());
+    const std::vector<double> vec = buf.acc_vec.download(trials_now * layout.vec_per_state());
+    const std::vector<double> top_distance = buf.acc_top_distance.download(trials_now * k);
+    const std::vector<std::uint64_t> top_index = buf.acc_top_index.download(trials_now * k);
+    const std::vector<int> top_size = buf.acc_top_size.download(trials_now);
+    const StateBuffers host{count.data(), min_distance.data(), sums.data(), vec.data(),
+                            top_distance.data(), top_index.data(), top_size.data()};
+    for (std::uint64_t g = 0; g < trials_now; ++g) result.push_back(unpack_state(layout, host, g));
+  }
+  return result;
+}
+
+}  // namespace fused
+
+template <class Model, class Tier, bool Vector>
+std::vector<TrialState> run_fused(const Model& model, const RunSpec& spec, const WorkRange& range,
+                                  const LaunchOptions& options) {
+  validate(spec, range);
+  try {
+    return fused::run_on_device<Model, Tier, Vector>(model, spec, range, options);
+  } catch (const std::bad_alloc&) {
+    throw DeviceError("fused launch: host allocation failed (out of memory)");
+  }
+}
+
+}  // namespace attnlim::cuda
+
+// One line per model file: every fused entry point of Model (distance-only where the model allows).
+#define ATTNLIM_CUDA_INSTANTIATE_TIER(Model, Tier, Vector)                                                   \
+  template std::vector<attnlim::TrialState> attnlim::cuda::run_fused<Model, Tier, Vector>(                  \
+      const Model&, const attnlim::RunSpec&, const attnlim::WorkRange&, const attnlim::cuda::LaunchOptions&);
+#define ATTNLIM_CUDA_INSTANTIATE_SYMMETRIC(Model)                \
+  ATTNLIM_CUDA_INSTANTIATE_TIER(Model, attnlim::FullKey, false)  \
+  ATTNLIM_CUDA_INSTANTIATE_TIER(Model, attnlim::FullKey, true)   \
+  ATTNLIM_CUDA_INSTANTIATE_TIER(Model, attnlim::DistanceOnly, false)
+#define ATTNLIM_CUDA_INSTANTIATE_FULL(Model)                    \
+  ATTNLIM_CUDA_INSTANTIATE_TIER(Model, attnlim::FullKey, false) \
+  ATTNLIM_CUDA_INSTANTIATE_TIER(Model, attnlim::FullKey, true)

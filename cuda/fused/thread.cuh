@@ -1,0 +1,90 @@
+// Thread level of the fused kernel: each thread draws its keys (grid stride) from the key model, keeps its
+// count, minimum, per-beta sums and sorted top-k.
+#pragma once
+#include "args.cuh"
+#include "attnlim/core/key_stream.hpp"
+#include "attnlim/keys/tiers.hpp"
+
+namespace attnlim::cuda::fused {
+
+struct ThreadState {
+  std::uint64_t count;
+  double min_distance;
+  double s0[kMaxBetas], s1[kMaxBetas], s2[kMaxBetas];
+  int top_size;
+  double threshold;  // top_distance[k - 1] once the buffer is full
+  double top_distance[kMaxTopK];
+  std::uint64_t top_index[kMaxTopK];
+};
+
+__device__ __forceinline__ void offer_top_k(ThreadState& st, int k, double e, std::uint64_t key) {
+  if (k == 0) return;
+  // A full buffer rejects anything farther than its last entry: skip the local-memory probe then.
+  if (st.top_size == k && e > st.threshold) return;
+  topk_insert(st.top_distance, st.top_index, st.top_size, k, e, key);
+  if (st.top_size == k) st.threshold = st.top_distance[k - 1];
+}
+
+// Scalar path: kKeyBatch distances in registers, then one sweep over the betas, so each beta's sums are
+// loaded and stored once per batch rather than once per key. Per beta, accumulate_key on one-beta
+// scalars performs exactly the updates the all-betas call would (betas never interact).
+template <class Model, class Tier>
+__device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaGrid& grid, const Model& model,
+                                                 std::uint32_t trial, std::uint64_t first_offset,
+                                                 std::uint64_t stride, ThreadState& st) {
+  const std::uint64_t range = a.key_end - a.key_begin;
+  for (std::uint64_t base = first_offset; base < range; base += kKeyBatch * stride) {
+    double e[kKeyBatch];
+    int valid = 0;
+#pragma unroll
+    for (int j = 0; j < kKeyBatch; ++j) {
+      const std::uint64_t offset = base + j * stride;
+      e[j] = 0.0;
+      if (offset < range) {
+        const std::uint64_t key = a.key_begin + offset;
+        e[j] = sample_key<Tier>(model, KeyStream{a.seed, trial, key}, nullptr);
+        offer_top_k(st, a.top_k, e[j], key);
+        valid = j + 1;
+      }
+    }
+    std::uint64_t count_after = st.count;
+    double min_after = st.min_distance;
+    for (int b = 0; b < grid.count; ++b) {
+      const double beta = grid.value[b];
+      std::uint64_t count = st.count;
+      double min_distance = st.min_distance;
+      double s0 = st.s0[b], s1 = st.s1[b], s2 = st.s2[b];
+#pragma unroll
+      for (int j = 0; j < kKeyBatch; ++j)
+        if (j < valid) accumulate_key(e[j], nullptr, 0, &beta, 1, count, min_distance, &s0, &s1, &s2, nullptr);
+      st.s0[b] = s0;
+      st.s1[b] = s1;
+      st.s2[b] = s2;
+      count_after = count;  // identical for every beta
+      min_after = min_distance;
+    }
+    st.count = count_after;
+    st.min_distance = min_after;
+  }
+}
+
+// Vector path: one key at a time with the core's all-betas update; vec and tangential live in this
+// thread's global scratch (the core primitives want contiguous arrays).
+template <class Model>
+__device__ __forceinline__ void scan_keys_vector(const FusedArgs& a, const BetaGrid& grid, const Model& model,
+                                                 std::uint32_t trial, std::uint64_t first_offset,
+                                                 std::uint64_t stride, ThreadState& st, double* vec,
+                                                 double* tangential) {
+  double betas[kMaxBetas];
+  for (int b = 0; b < grid.count; ++b) betas[b] = grid.value[b];
+  const std::uint64_t range = a.key_end - a.key_begin;
+  for (std::uint64_t offset = first_offset; offset < range; offset += stride) {
+    const std::uint64_t key = a.key_begin + offset;
+    const double e = sample_key<FullKey>(model, KeyStream{a.seed, trial, key}, tangential);
+    offer_top_k(st, a.top_k, e, key);
+    accumulate_key(e, tangential, a.tangent_dim, betas, grid.count, st.count, st.min_distance, st.s0, st.s1,
+                   st.s2, vec);
+  }
+}
+
+}  // namespace attnlim::cuda::fused

@@ -1,0 +1,44 @@
+// attnlim critical: beta*(n) and its exponent against the key model's local law.
+#include <cmath>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "attnlim/core/errors.hpp"
+#include "attnlim/drivers/critical.hpp"
+#include "attnlim/io/files.hpp"
+#include "attnlim/io/parse.hpp"
+#include "options.hpp"
+#include "progress.hpp"
+
+namespace attnlim::cli {
+
+void register_critical(CLI::App& app) {
+  struct Options {
+    CriticalOptions critical;
+    std::string d, json;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand(
+      "critical", "estimate beta*(n) where the mean observable crosses a target, fit log beta* = c + alpha log n, "
+                  "and compare alpha with 2/(d-1) and the prefactor with lambda* c_d^(2/(d-1))");
+  add_number_option(sub, "--d", o->d, "dimension (>= 2)", "INT")->required();
+  add_critical_options(sub, o->critical, "largest n");
+  sub->add_option("--json", o->json, "write exponent, prefactor, points and curves here")->type_name("PATH");
+  sub->callback([o, sub] {
+    CriticalConfig c = parse_critical_options(o->critical, 0);
+    c.d = static_cast<int>(parse_whole("d", o->d, 2, kMaxDimension));
+    validate(c);
+    const EngineChoice choice = parse_backend_option(o->critical.backend);
+    std::vector<OutputFile> outputs;
+    add_if_given(outputs, sub, "json", o->json);
+    check_output_paths(outputs);
+    const auto engine = make_cli_engine(choice, o->critical.threads);
+    const CriticalResult r = run_critical(*engine, c, stderr_progress("critical "));
+    end_progress_line();
+    fmt::print("{}", to_table(r));
+    if (sub->count("--json")) write_file_atomic(o->json, to_json(r).dump(2) + "\n");
+  });
+}
+
+}  // namespace attnlim::cli

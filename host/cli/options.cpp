@@ -1,0 +1,103 @@
+// The option helpers every command shares (options.hpp).
+#include "options.hpp"
+
+#include <fmt/core.h>
+
+#include "attnlim/core/errors.hpp"
+#include "attnlim/drivers/grid.hpp"
+#include "attnlim/io/parse.hpp"
+#include "attnlim/keys/registry.hpp"
+
+namespace attnlim::cli {
+
+SamplerTier parse_sampler(const std::string& name, bool output_vector) {
+  if (name == "full") return SamplerTier::full;
+  if (name == "projected") return SamplerTier::projected;
+  if (name == "auto") return output_vector ? SamplerTier::full : SamplerTier::projected;
+  throw InputError("sampler", "unknown sampler '" + name + "' (expected auto, full or projected)");
+}
+
+EngineChoice parse_backend_option(const std::string& name) {
+  const EngineChoice choice = parse_engine_choice(name);
+  std::string why;
+  if (choice == EngineChoice::cuda && !engine_available(choice, &why))
+    throw InputError("backend", "cuda requested but " + why);
+  return choice;
+}
+
+std::unique_ptr<Engine> make_cli_engine(EngineChoice choice, const std::string& threads) {
+  EngineOptions options;
+  options.threads = static_cast<int>(parse_whole("threads", threads, 0, kMaxThreads));
+  return make_engine(choice, options);
+}
+
+CLI::Option* add_number_option(CLI::App* sub, const std::string& name, std::string& text, const std::string& help,
+                               const std::string& type) {
+  CLI::Option* opt = sub->add_option(name, text, help)->type_name(type);
+  if (!text.empty()) opt->default_str(text);
+  return opt;
+}
+
+CLI::Option* add_list_option(CLI::App* sub, const std::string& name, std::vector<std::string>& items,
+                             const std::string& help, const std::string& type) {
+  CLI::Option* opt = sub->add_option(name, items, help)->type_name(type);
+  if (!items.empty()) opt->default_str(join_list(items));
+  return opt;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string joined;
+  for (std::size_t i = 0; i < items.size(); ++i) joined += (i ? "," : "") + items[i];
+  return joined;
+}
+
+CLI::Option* add_keys_option(CLI::App* sub, std::string& text) {
+  std::string models;
+  for (const auto& name : key_model_names()) models += (models.empty() ? "" : ", ") + name;
+  return sub->add_option("--keys", text, "key model SPEC, NAME or NAME:K=V,... (models: " + models + ")")
+      ->type_name("SPEC")
+      ->capture_default_str();
+}
+
+void add_if_given(std::vector<OutputFile>& outputs, const CLI::App* sub, const std::string& field,
+                  const std::string& path) {
+  if (sub->count(field_flag(field)) > 0) outputs.push_back({field, path});
+}
+
+void add_critical_options(CLI::App* sub, CriticalOptions& o, const std::string& n_max_help) {
+  add_keys_option(sub, o.keys);
+  add_number_option(sub, "--n-min", o.n_min, "smallest n (1e3 notation accepted)", "INT");
+  add_number_option(sub, "--n-max", o.n_max, n_max_help, "INT");
+  add_number_option(sub, "--n-points", o.n_points, "log-spaced n values (>= 2)", "INT");
+  add_number_option(sub, "--trials", o.trials, "trials per n, bootstrapped over (8..2^31)", "INT");
+  sub->add_option("--observable", o.observable, "ipr, w_max or entropy: its trial mean defines beta*")->capture_default_str();
+  add_number_option(sub, "--target", o.target,
+                    "beta* is where the mean observable crosses this (ipr, w_max: in (1/n, 1); entropy: in (0, log n))",
+                    "FLOAT");
+  add_number_option(sub, "--grid-points", o.grid_points, fmt::format("betas of the fine grid (4..{}), one pass", kMaxBetas), "INT");
+  add_number_option(sub, "--bootstrap", o.bootstrap, "bootstrap resamples over trials (>= 20)", "INT");
+  add_number_option(sub, "--seed", o.seed, "base seed", "INT");
+  add_number_option(sub, "--threads", o.threads, "CPU threads (0: all)", "INT");
+  sub->add_option("--backend", o.backend, "auto, cpu or cuda")->capture_default_str();
+  sub->add_option("--sampler", o.sampler, "auto (projected), full or projected")->capture_default_str();
+}
+
+CriticalConfig parse_critical_options(const CriticalOptions& o, std::uint64_t automatic_n_max) {
+  CriticalConfig c;
+  c.keys = o.keys;
+  c.n_min = parse_whole("n_min", o.n_min, 2, kMaxKeys);
+  c.n_max = parse_whole("n_max", o.n_max, automatic_n_max ? 0 : 2, kMaxKeys);
+  if (c.n_max == 0) c.n_max = automatic_n_max;
+  c.n_points = static_cast<int>(parse_whole("n_points", o.n_points, 2, kMaxGridPoints));
+  c.trials = parse_whole("trials", o.trials, 8, kMaxCriticalTrials);
+  c.observable = o.observable;
+  c.target = parse_real("target", o.target);
+  c.grid_points = static_cast<int>(parse_whole("grid_points", o.grid_points, 4, kMaxBetas));
+  c.resamples = static_cast<int>(parse_whole("bootstrap", o.bootstrap, 20, kMaxResamples));
+  c.seed = parse_whole("seed", o.seed, 0, ~std::uint64_t{0});
+  parse_whole("threads", o.threads, 0, kMaxThreads);
+  c.sampler = parse_sampler(o.sampler, false);
+  return c;
+}
+
+}  // namespace attnlim::cli

@@ -1,0 +1,66 @@
+// The subcommands of the attnlim tool and the option helpers they share. Each register_* adds one
+// subcommand and its callback to the app.
+//
+// Every callback follows one order, so that bad input prints one line, exits 2 and leaves no trace:
+// parse and validate every option (numbers are read as text and parsed strictly: "" and "-1" never
+// become 0 or 2^64-1), check the backend and every output path, and only then print, create folders,
+// compute and write. Library errors name fields ("top_k"); main() prints them as flags ("--top-k").
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "attnlim/drivers/critical.hpp"
+#include "attnlim/engine/engine.hpp"
+#include "attnlim/io/files.hpp"
+#include "attnlim/keys/tiers.hpp"
+
+namespace attnlim::cli {
+
+void register_simulate(CLI::App& app);
+void register_theory(CLI::App& app);
+void register_sweep(CLI::App& app);
+void register_critical(CLI::App& app);
+void register_verify(CLI::App& app);
+
+// --sampler auto|full|projected (auto: projected unless directions are needed).
+SamplerTier parse_sampler(const std::string& name, bool output_vector);
+
+// --backend auto|cpu|cuda, refused up front when cuda is asked for and no device can run it.
+EngineChoice parse_backend_option(const std::string& name);
+
+// A numeric option bound to text (parsed in the callback with parse_whole / parse_real); `type` is
+// what --help shows (INT, FLOAT, LIST).
+CLI::Option* add_number_option(CLI::App* sub, const std::string& name, std::string& text, const std::string& help,
+                               const std::string& type);
+// A list option: comma-separated, repeatable (--d 3,4 --d 5); joined back into one comma-separated text.
+CLI::Option* add_list_option(CLI::App* sub, const std::string& name, std::vector<std::string>& items,
+                             const std::string& help, const std::string& type);
+std::string join_list(const std::vector<std::string>& items);
+// --keys SPEC (default uniform), the same help on every command.
+CLI::Option* add_keys_option(CLI::App* sub, std::string& text);
+
+// The output files of optional path options: one that was given is checked even when empty ("--csv ''"
+// is refused), one not given is skipped. `field` is the option's library name ("csv"). Pass the result
+// to check_output_paths.
+void add_if_given(std::vector<OutputFile>& outputs, const CLI::App* sub, const std::string& field,
+                  const std::string& path);
+
+// The options critical and verify share, as text.
+struct CriticalOptions {
+  std::string n_min = "1000", n_max = "1000000", n_points = "7", trials = "400", observable = "ipr", target = "0.5",
+              grid_points = "32", bootstrap = "400", seed = "1", threads = "0", backend = "auto", sampler = "auto",
+              keys = "uniform";
+};
+// `n_max_help` differs: verify's --n-max 0 picks a size for the hardware, critical's does not.
+void add_critical_options(CLI::App* sub, CriticalOptions& options, const std::string& n_max_help);
+// Everything but d, parsed strictly; `automatic_n_max` (0: none) replaces --n-max 0. Not yet validated
+// (validate(CriticalConfig) needs d).
+CriticalConfig parse_critical_options(const CriticalOptions& options, std::uint64_t automatic_n_max);
+// The engine of --backend and --threads.
+std::unique_ptr<Engine> make_cli_engine(EngineChoice choice, const std::string& threads);
+
+}  // namespace attnlim::cli

@@ -1,0 +1,90 @@
+// The critical result as JSON (exponent, prefactor, points and their curves) and as the readable table.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/core.h>
+
+#include "attnlim/drivers/critical.hpp"
+#include "attnlim/keys/uniform.hpp"
+
+namespace attnlim {
+
+nlohmann::json to_json(const CriticalResult& r) {
+  nlohmann::json j;
+  const CriticalConfig& c = r.config;
+  j["config"] = {{"d", c.d},           {"n_min", c.n_min},         {"n_max", c.n_max},
+                 {"n_points", c.n_points}, {"trials", c.trials},   {"observable", c.observable},
+                 {"target", c.target}, {"grid_points", c.grid_points}, {"bootstrap", c.resamples},
+                 {"seed", c.seed},     {"sampler", sampler_name(c.sampler)}, {"keys", r.keys}};
+  j["backend"] = r.backend;
+  j["device"] = r.device;
+  j["seconds"] = r.seconds;
+  j["keys_per_second"] = r.keys_run / std::max(r.seconds, 1e-9);
+  j["lambda_star"] = r.lambda_star;
+  j["lambda_star_stderr"] = r.lambda_star_stderr;
+  j["exponent"] = {{"estimate", r.fit.slope}, {"stderr", r.fit.slope_se}, {"ci_low", r.fit.slope_ci_low},
+                   {"ci_high", r.fit.slope_ci_high}, {"chi2", r.fit.chi2}, {"dof", r.fit.dof}};
+  j["predicted_exponent"] = r.predicted_exponent;
+  j["prefactor"] = {{"estimate", std::exp(r.fit.intercept)},
+                    {"ci_low", std::exp(r.fit.intercept_ci_low)},
+                    {"ci_high", std::exp(r.fit.intercept_ci_high)}};
+  j["predicted_prefactor"] = r.predicted_prefactor;
+  j["prefactor_at_predicted_exponent"] = {{"estimate", r.fixed_prefactor},
+                                          {"ci_low", r.fixed_prefactor_ci_low},
+                                          {"ci_high", r.fixed_prefactor_ci_high}};
+  j["prefactor_ratio"] = std::exp(r.fit.intercept) / r.predicted_prefactor;
+  j["gaussian_law"] = {{"slope", r.gaussian_fit.slope}, {"ci_low", r.gaussian_fit.slope_ci_low},
+                       {"ci_high", r.gaussian_fit.slope_ci_high}, {"predicted_slope", 1.0}};
+  j["local_slopes"] = r.local_slopes;
+  j["regime"] = r.regime;
+  j["regime_reason"] = r.regime_reason;
+  j["points"] = nlohmann::json::array();
+  for (const auto& p : r.points)
+    j["points"].push_back({{"n", p.n},
+                           {"beta_star", p.beta_star},
+                           {"ci_low", p.ci_low},
+                           {"ci_high", p.ci_high},
+                           {"se_log", p.se_log},
+                           {"predicted_beta_star", p.predicted_beta_star},
+                           {"gaussian_scale", p.gaussian_scale},
+                           {"rem_beta_star", std::isnan(p.rem_beta_star) ? nlohmann::json() : nlohmann::json(p.rem_beta_star)},
+                           {"mean_e_min", p.mean_e_min},
+                           {"local_law_error", p.local_law_error},
+                           {"betas", p.betas},
+                           {"mean_curve", p.mean_curve},
+                           {"curve_stderr", p.curve_stderr}});
+  return j;
+}
+
+std::string to_table(const CriticalResult& r) {
+  std::string s = fmt::format("attnlim critical: d={}{} observable={} target={} trials={} backend={} ({}), {:.1f} s\n",
+                              r.config.d, r.keys == UniformKeys::kName ? "" : " keys=" + r.keys, r.config.observable,
+                              r.config.target, r.config.trials, r.backend, r.device, r.seconds);
+  s += fmt::format("{:>12} {:>12} {:>25} {:>12} {:>9} {:>14} {:>12} {:>9}\n", "n", "beta*", "95% CI",
+                   "local law", "ratio", "sqrt(2d log n)", "REM", "ratio");
+  for (const auto& p : r.points) {
+    // The REM law is for ipr only: other observables show n/a (null in the JSON), not nan.
+    const bool rem = !std::isnan(p.rem_beta_star);
+    s += fmt::format("{:>12} {:>12.5g} {:>25} {:>12.5g} {:>9.4f} {:>14.4g} {:>12} {:>9}\n", p.n, p.beta_star,
+                     fmt::format("[{:.5g}, {:.5g}]", p.ci_low, p.ci_high), p.predicted_beta_star,
+                     p.beta_star / p.predicted_beta_star, p.gaussian_scale,
+                     rem ? fmt::format("{:.5g}", p.rem_beta_star) : "n/a",
+                     rem ? fmt::format("{:.4f}", p.beta_star / p.rem_beta_star) : "n/a");
+  }
+  s += "(local law: lambda* (n c_d)^{2/(d-1)}; REM, ipr only: sqrt(2 d log n) / (1 - target))\n";
+  s += fmt::format("exponent: {:.4f}  95% CI [{:.4f}, {:.4f}]  predicted 2/(d-1) = {:.4f}  (chi2/dof = {:.2f}/{})\n",
+                   r.fit.slope, r.fit.slope_ci_low, r.fit.slope_ci_high, r.predicted_exponent, r.fit.chi2, r.fit.dof);
+  s += fmt::format("prefactor: {:.4g}  95% CI [{:.4g}, {:.4g}]  predicted lambda* c_d^(2/(d-1)) = {:.4g} (lambda* = {:.5g})\n",
+                   std::exp(r.fit.intercept), std::exp(r.fit.intercept_ci_low), std::exp(r.fit.intercept_ci_high),
+                   r.predicted_prefactor, r.lambda_star);
+  s += fmt::format("prefactor at the predicted exponent: {:.4g}  95% CI [{:.4g}, {:.4g}]  (measured/predicted {:.4f})\n",
+                   r.fixed_prefactor, r.fixed_prefactor_ci_low, r.fixed_prefactor_ci_high,
+                   r.fixed_prefactor / r.predicted_prefactor);
+  s += "local slopes:";
+  for (const auto& ls : r.local_slopes)
+    s += fmt::format(" {:.3f}±{:.3f}", ls["slope"].get<double>(), ls["stderr"].get<double>());
+  s += fmt::format("\nregime: {} ({})\n", r.regime, r.regime_reason);
+  return s;
+}
+
+}  // namespace attnlim

@@ -1,0 +1,36 @@
+#include "attnlim/drivers/simulate.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace attnlim {
+
+Summary SimulationResult::summary(int beta_index, Observable observable) const {
+  return summarize(values[beta_index][index_of(observable)]);
+}
+
+SimulationResult simulate(Engine& engine, const RunSpec& spec, std::uint64_t trials, const BetaScale& scale,
+                          const std::vector<double>& beta_values) {
+  SimulationResult r;
+  r.spec = spec;
+  r.trials = trials;
+  r.options = engine.options();
+  r.scale = scale;
+  r.beta_values = beta_values;
+  r.backend = engine.name();
+  r.device = engine.device();
+  const auto start = std::chrono::steady_clock::now();
+  r.states = engine.run(spec, WorkRange::all_keys(spec, trials));
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.keys_per_second = spec.n.value() * static_cast<double>(trials) / std::max(r.seconds, 1e-9);
+  const int nb = static_cast<int>(spec.betas.size());
+  r.values.assign(nb, std::vector<std::vector<double>>(kNumObservables, std::vector<double>(r.states.size())));
+  for (std::size_t t = 0; t < r.states.size(); ++t)
+    for (int b = 0; b < nb; ++b) {
+      const auto o = trial_observables(r.states[t], b, spec.betas[b]);
+      for (int k = 0; k < kNumObservables; ++k) r.values[b][k][t] = o[k];
+    }
+  return r;
+}
+
+}  // namespace attnlim

@@ -1,0 +1,176 @@
+#include "attnlim/drivers/sweep.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "attnlim/core/errors.hpp"
+#include "attnlim/drivers/grid.hpp"
+#include "attnlim/drivers/simulate.hpp"
+#include "attnlim/drivers/sweep_records.hpp"
+#include "attnlim/io/files.hpp"
+
+namespace attnlim {
+
+void validate(const SweepConfig& c) {
+  if (c.ds.empty()) throw InputError("d", "the list is empty");
+  for (std::size_t i = 0; i < c.ds.size(); ++i) {
+    if (c.ds[i] < 2 || c.ds[i] > kMaxDimension)
+      throw InputError("d", fmt::format("every d must be between 2 and {} (got {})", kMaxDimension, c.ds[i]));
+    if (std::find(c.ds.begin(), c.ds.begin() + i, c.ds[i]) != c.ds.begin() + i)
+      throw InputError("d", fmt::format("{} appears twice", c.ds[i]));
+  }
+  for (int d : c.ds) {
+    const AnyKeyModel model = parse_key_model(c.keys, d);
+    std::string why;
+    if (!supports_tier(model, c.sampler, &why)) throw InputError("sampler", why);
+  }
+  if (c.ns.empty()) throw InputError("n", "the grid is empty");
+  for (std::size_t i = 0; i < c.ns.size(); ++i) {
+    if (c.ns[i] < 1 || c.ns[i] > kMaxKeys)
+      throw InputError("n", fmt::format("every n must be between 1 and {} (got {})", kMaxKeys, c.ns[i]));
+    if (std::find(c.ns.begin(), c.ns.begin() + i, c.ns[i]) != c.ns.begin() + i)
+      throw InputError("n", fmt::format("{} appears twice", c.ns[i]));
+  }
+  if (c.specs.empty()) throw InputError("beta_spec", "at least one is needed");
+  std::size_t total = 0;
+  std::set<std::pair<std::string, double>> seen;
+  for (const auto& s : c.specs) {
+    total += s.values.size();
+    for (double v : s.values)
+      if (!seen.insert({s.scale.name(), v}).second)
+        throw InputError("beta_spec", fmt::format("{}:{} appears twice", s.scale.name(), v));
+  }
+  if (total > static_cast<std::size_t>(kMaxBetas))
+    throw InputError("beta_spec", fmt::format("at most {} betas per point in all (got {})", kMaxBetas, total));
+  for (int d : c.ds) {
+    const AnyKeyModel model = parse_key_model(c.keys, d);
+    for (auto n : c.ns)
+      for (const auto& s : c.specs)
+        for (double v : s.values)
+          if (!std::isfinite(absolute_beta(s.scale, v, model, KeyCount::exact(n))))
+            throw InputError("beta_spec", fmt::format("'{}' gives an infinite beta at d = {}, n = {}", s.text, d, n));
+  }
+  if (c.trials < 1 || c.trials > kMaxTrials)
+    throw InputError("trials", fmt::format("must be between 1 and {} (got {})", kMaxTrials, c.trials));
+  if (c.top_k < 0 || c.top_k > kMaxTopK) throw InputError("top_k", fmt::format("must be between 0 and {}", kMaxTopK));
+  if (!c.clamp_top_k)
+    for (auto n : c.ns)
+      if (static_cast<std::uint64_t>(c.top_k) > n)
+        throw InputError("top_k", fmt::format("must not exceed the smallest n (k = {} > n = {})", c.top_k, n));
+  if (c.out.empty()) throw InputError("out", "empty path");
+  const std::string name = std::filesystem::path(c.out).filename().string();
+  if (name.empty() || name == "." || name == "..")
+    throw InputError("out", fmt::format("the prefix '{}' has no file name part (it would write '{}.jsonl')", c.out, c.out));
+  check_output_paths({{"out", c.out + ".jsonl"}, {"out", c.out + ".csv"}});
+}
+
+nlohmann::json sweep_fingerprint(const SweepConfig& c) {
+  std::vector<std::string> specs;
+  for (const auto& s : c.specs) specs.push_back(s.text);
+  return {{"trials", c.trials},
+          {"seed", c.seed},
+          {"top_k", c.top_k},
+          {"sampler", sampler_name(c.sampler)},
+          {"keys", describe(parse_key_model(c.keys, c.ds.front()))},
+          {"beta_specs", specs}};
+}
+
+namespace {
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds)) return "?";
+  const long s = std::lround(seconds);
+  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, (s / 60) % 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
+}
+
+// The spec of one point: every beta of every spec, in order, with its value and scale name.
+struct Point {
+  RunSpec spec;
+  std::vector<double> values;
+  std::vector<std::string> labels;
+};
+
+Point make_point(const SweepConfig& c, int d, std::uint64_t n) {
+  Point p;
+  p.spec.keys = parse_key_model(c.keys, d);
+  p.spec.n = KeyCount::exact(n);
+  p.spec.top_k = c.clamp_top_k ? static_cast<int>(std::min<std::uint64_t>(c.top_k, n)) : c.top_k;
+  p.spec.seed = point_seed(c.seed, d, n);
+  p.spec.tier = c.sampler;
+  for (const auto& s : c.specs)
+    for (double v : s.values) {
+      p.spec.betas.push_back(absolute_beta(s.scale, v, p.spec.keys, p.spec.n));
+      p.values.push_back(v);
+      p.labels.push_back(s.scale.name());
+    }
+  return p;
+}
+
+}  // namespace
+
+SweepReport run_sweep(Engine& engine, const SweepConfig& c, const std::function<void(const std::string&)>& progress) {
+  validate(c);
+  for (int d : c.ds)  // the engine must take every point before any work is done
+    if (auto refused = engine.refusal(make_point(c, d, c.ns.front()).spec)) throw *refused;
+  const std::string jsonl = c.out + ".jsonl", csv = c.out + ".csv";
+  const nlohmann::json fingerprint = sweep_fingerprint(c);
+  SweepRecords file = read_sweep_records(jsonl);
+  std::vector<nlohmann::json>& records = file.records;
+  std::set<std::pair<int, std::uint64_t>> done;
+  for (const auto& r : records) {
+    if (record_fingerprint(r) != fingerprint)
+      throw InputError("out", fmt::format("{} holds points of a sweep with another configuration ({}); choose another "
+                                          "{} or remove it",
+                                          jsonl, r["sweep"].dump(), field_ref("out")));
+    done.insert({r["d"].get<int>(), r["n"].get<std::uint64_t>()});
+  }
+  // Everything is checked: the run goes ahead, and only now may files change.
+  if (file.torn) write_file_atomic(jsonl, file.kept);
+  SweepReport report;
+  double keys_left = 0, keys_done = 0, seconds_done = 0;
+  for (int d : c.ds)
+    for (auto n : c.ns) {
+      ++report.points_total;
+      if (!done.count({d, n})) keys_left += static_cast<double>(n) * c.trials;
+    }
+  int index = 0;
+  for (int d : c.ds)
+    for (auto n : c.ns) {
+      ++index;
+      if (done.count({d, n})) {
+        ++report.points_skipped;
+        continue;
+      }
+      const Point point = make_point(c, d, n);
+      const SimulationResult r = simulate(engine, point.spec, c.trials, BetaScale{}, point.values);
+      nlohmann::json rec = {{"sweep", fingerprint}, {"d", d},           {"n", n},
+                            {"seed", point.spec.seed}, {"backend", r.backend}, {"seconds", r.seconds},
+                            {"keys_per_second", r.keys_per_second}};
+      rec["results"] = nlohmann::json::array();
+      const nlohmann::json full = to_json(r);
+      for (std::size_t b = 0; b < point.spec.betas.size(); ++b) {
+        nlohmann::json e = full["results"][b];
+        e["beta_spec"] = point.labels[b];
+        rec["results"].push_back(e);
+      }
+      append_record_durable(jsonl, rec.dump() + "\n");
+      records.push_back(rec);
+      write_file_atomic(csv, sweep_csv(records));
+      ++report.points_run;
+      keys_done += static_cast<double>(n) * c.trials;
+      seconds_done += r.seconds;
+      const double rate = keys_done / std::max(seconds_done, 1e-9);
+      if (progress)
+        progress(fmt::format("[{}/{}] d={} n={}: {:.3g} keys/s, ETA {}", index, report.points_total, d, n, rate,
+                             format_duration((keys_left - keys_done) / rate)));
+    }
+  // Also (re)write the CSV when everything was already done, so it always matches the records.
+  if (report.points_run == 0) write_file_atomic(csv, sweep_csv(records));
+  return report;
+}
+
+}  // namespace attnlim

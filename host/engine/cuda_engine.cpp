@@ -1,0 +1,37 @@
+// The CUDA engine: the Engine interface over the CUDA backend's host functions (cuda_runtime.hpp).
+#include <fmt/core.h>
+
+#include "attnlim/engine/cuda_runtime.hpp"
+#include "engines.hpp"
+
+namespace attnlim {
+
+namespace {
+
+class CudaEngine final : public Engine {
+ public:
+  explicit CudaEngine(const EngineOptions& options) : Engine(options), device_(cuda::device_name()) {}
+  std::string name() const override { return "cuda"; }
+  std::string device() const override { return device_; }
+  bool accelerator() const override { return true; }
+  std::optional<InputError> refusal(const RunSpec& spec) const override {
+    if (!spec.n.is_exact())
+      return InputError("n", fmt::format("the cuda engine enumerates keys: n must be an exact count below 2^63 "
+                                         "(got {})", spec.n.text()));
+    return std::nullopt;
+  }
+
+ protected:
+  std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range) override {
+    return cuda::run(spec, range);
+  }
+
+ private:
+  std::string device_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_cuda_engine(const EngineOptions& options) { return std::make_unique<CudaEngine>(options); }
+
+}  // namespace attnlim

@@ -1,0 +1,86 @@
+// The key-model registry's host side: parse a --keys SPEC into whichever AnyKeyModel alternative names
+// it, and the hooks of the model held. Generic over the alternatives: nothing here changes when a model
+// is added to AnyKeyModel (include/attnlim/keys/registry.hpp).
+#include "attnlim/keys/registry.hpp"
+
+#include <utility>
+
+#include <fmt/core.h>
+
+#include "attnlim/core/errors.hpp"
+
+namespace attnlim {
+
+namespace {
+
+template <std::size_t... I>
+bool parse_alternative(KeyParams& params, int d, AnyKeyModel& out, std::index_sequence<I...>) {
+  return ((params.name() == std::variant_alternative_t<I, AnyKeyModel>::kName
+               ? (out = std::variant_alternative_t<I, AnyKeyModel>::parse(params, d), true)
+               : false) ||
+          ...);
+}
+
+template <std::size_t... I>
+std::vector<std::string> names(std::index_sequence<I...>) {
+  return {std::variant_alternative_t<I, AnyKeyModel>::kName...};
+}
+
+constexpr auto kAlternatives = std::make_index_sequence<std::variant_size_v<AnyKeyModel>>{};
+
+}  // namespace
+
+std::vector<std::string> key_model_names() { return names(kAlternatives); }
+
+AnyKeyModel parse_key_model(const std::string& spec, int d) {
+  KeyParams params = KeyParams::parse(spec);
+  AnyKeyModel model;
+  if (!parse_alternative(params, d, model, kAlternatives)) {
+    std::string known;
+    for (const auto& name : key_model_names()) known += (known.empty() ? "" : ", ") + name;
+    throw InputError("keys", fmt::format("unknown key model '{}' (known: {})", params.name(), known));
+  }
+  validate(model);
+  return model;
+}
+
+std::string describe(const AnyKeyModel& model) {
+  return std::visit([](const auto& m) { return m.describe(); }, model);
+}
+
+int dimension(const AnyKeyModel& model) {
+  return std::visit([](const auto& m) { return m.d; }, model);
+}
+
+bool symmetric_about_query(const AnyKeyModel& model) {
+  return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kSymmetricAboutQuery; }, model);
+}
+
+void validate(const AnyKeyModel& model) {
+  std::visit([](const auto& m) { m.validate(); }, model);
+}
+
+bool supports_tier(const AnyKeyModel& model, SamplerTier tier, std::string* why) {
+  if (tier == SamplerTier::projected && !symmetric_about_query(model)) {
+    if (why)
+      *why = fmt::format("the key model {} is not symmetric about the query, so its distance alone does not "
+                         "carry its law: use {} full",
+                         describe(model), field_ref("sampler"));
+    return false;
+  }
+  return true;
+}
+
+theory::LocalLaw local_law(const AnyKeyModel& model) {
+  return std::visit([](const auto& m) { return m.local_law(); }, model);
+}
+
+double distance_log_cdf(const AnyKeyModel& model, double s) {
+  return std::visit([s](const auto& m) { return m.distance_log_cdf(s); }, model);
+}
+
+LimitOutput limit_output(const AnyKeyModel& model, double beta) {
+  return std::visit([beta](const auto& m) { return m.limit_output(beta); }, model);
+}
+
+}  // namespace attnlim

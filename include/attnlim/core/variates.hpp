@@ -1,0 +1,80 @@
+// Random variates from Philox words, host and device: the building blocks every key model's sampler uses.
+// All are exact transformations of the words (no state), so a key's numbers depend on its stream only.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "attnlim/core/common.hpp"
+#include "attnlim/core/key_stream.hpp"
+#include "attnlim/core/philox.hpp"
+
+namespace attnlim {
+
+// Uniform on (0, 1) from 32 bits: (x + 1/2) 2^-32, exact in double, never 0 or 1.
+ATTNLIM_HD double uniform_open(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 2.3283064365386963e-10; }
+
+// Uniform on (0, 1) from two words: (hi 2^32 + lo + 1/2) 2^-64, full relative precision near 0.
+ATTNLIM_HD double uniform64(std::uint32_t hi, std::uint32_t lo) {
+  return static_cast<double>(hi) * 2.3283064365386963e-10 + (static_cast<double>(lo) + 0.5) * 5.421010862427522e-20;
+}
+
+// Standard exponential from two words: -log1p(-V), V = uniform64. Small values come from V near 0,
+// where V keeps full relative precision down to ~1e-19 (a 32-bit -log(U) could not go below
+// 2^-33 ~ 1.2e-10, too coarse for the nearest of 1e12 keys).
+ATTNLIM_HD double exponential64(std::uint32_t hi, std::uint32_t lo) { return -std::log1p(-uniform64(hi, lo)); }
+
+// Box-Muller's squared radius z0^2 + z1^2 = -2 log U (an Exp(1/2) variable) from the pair's first word.
+ATTNLIM_HD double radius_squared(std::uint32_t w0) { return -2.0 * std::log(uniform_open(w0)); }
+
+// The pair (radius cos, radius sin) of the angle 2 pi U, U = uniform_open(w1).
+ATTNLIM_HD void polar_pair(double radius, std::uint32_t w1, double& z0, double& z1) {
+  const double turn = 2.0 * uniform_open(w1);  // angle in units of pi
+  double s, c;
+#if defined(__CUDA_ARCH__)
+  sincospi(turn, &s, &c);
+#else
+  const double angle = turn * 3.14159265358979323846;
+  s = std::sin(angle);
+  c = std::cos(angle);
+#endif
+  z0 = radius * c;
+  z1 = radius * s;
+}
+
+// Box-Muller: two independent standard normals from two uniform words.
+ATTNLIM_HD void box_muller(std::uint32_t w0, std::uint32_t w1, double& z0, double& z1) {
+  polar_pair(std::sqrt(radius_squared(w0)), w1, z0, z1);
+}
+
+// Four normals from one Philox block.
+ATTNLIM_HD void normals4(const Philox4& block, double z[4]) {
+  box_muller(block.v[0], block.v[1], z[0], z[1]);
+  box_muller(block.v[2], block.v[3], z[2], z[3]);
+}
+
+// Gamma(shape, 1) for shape >= 1 by Marsaglia-Tsang (2000); its normals and uniforms come from
+// draws first_draw, first_draw + 1, ... of the stream (one attempt per block; acceptance >= 95%).
+// *next_draw (if given) receives the draw after the accepted attempt.
+ATTNLIM_HD double gamma_marsaglia_tsang(double shape, const KeyStream& stream, std::uint32_t first_draw,
+                                        std::uint32_t* next_draw = nullptr) {
+  const double dd = shape - 1.0 / 3.0;
+  const double cc = 1.0 / std::sqrt(9.0 * dd);
+  for (std::uint32_t draw = first_draw;; ++draw) {
+    const Philox4 block = stream.block(draw);
+    double x, unused;
+    box_muller(block.v[0], block.v[1], x, unused);
+    const double t = 1.0 + cc * x;
+    if (t <= 0.0) continue;
+    const double v = t * t * t;
+    const double u = uniform_open(block.v[2]);
+    const double x2 = x * x;
+    const bool accept = u < 1.0 - 0.0331 * x2 * x2 ||  // Marsaglia-Tsang's squeeze: no logs, most draws
+                        std::log(u) < 0.5 * x2 + dd - dd * v + dd * std::log(v);
+    if (accept) {
+      if (next_draw) *next_draw = draw + 1;
+      return dd * v;
+    }
+  }
+}
+
+}  // namespace attnlim

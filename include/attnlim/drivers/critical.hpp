@@ -1,0 +1,83 @@
+// The critical driver: beta*(n), where the trial mean of an observable crosses a target, for a grid of n
+// (a pilot pass on a wide grid, then a fine grid around the pilot's crossing), and the fit of its
+// exponent against the key model's local law; the result's JSON and table (critical_format.cpp).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "attnlim/analysis/fit.hpp"
+#include "attnlim/engine/engine.hpp"
+#include "attnlim/keys/tiers.hpp"
+
+namespace attnlim {
+
+struct CriticalConfig {
+  int d = 3;
+  std::string keys = "uniform";  // --keys SPEC
+  std::uint64_t n_min = 1000, n_max = 1000000;
+  int n_points = 7;
+  std::uint64_t trials = 400;
+  std::string observable = "ipr";
+  double target = 0.5;
+  int grid_points = 32;          // betas in the fine pass (<= kMaxBetas)
+  double grid_half_width = 1.4;  // fine grid: pilot estimate times e^{+-half width}
+  int resamples = 400;           // bootstrap resamples
+  std::uint64_t seed = 1;
+  int top_k = 1;
+  SamplerTier sampler = SamplerTier::projected;
+};
+constexpr std::uint64_t kMaxCriticalTrials = std::uint64_t{1} << 31;  // the pilot uses trial numbers 2^31 on
+constexpr int kMaxResamples = 1000000;
+// Throws InputError naming the field, also when n_min < smallest_crossing_n (no beta* can exist there).
+void validate(const CriticalConfig& config);
+
+// The smallest n at which the mean observable can cross `target`: at beta = 0 every weight is 1/n,
+// where ipr and w_max take their minimum 1/n and entropy its maximum log n, so a crossing needs
+// 1/n < target (ipr, w_max) or target < log n (entropy). 0 when no n <= kMaxKeys qualifies.
+std::uint64_t smallest_crossing_n(const std::string& observable, double target);
+
+struct CriticalPoint {
+  std::uint64_t n = 0;
+  double beta_star = 0, ci_low = 0, ci_high = 0, se_log = 0;
+  double predicted_beta_star = 0;  // lambda* (n c)^{1/a'}
+  double gaussian_scale = 0;       // sqrt(2 d log n)
+  // Random-energy-model prediction for ipr: in the frozen phase E[ipr] = 1 - beta_c/beta (Derrida), so
+  // beta* = sqrt(2 d log n) / (1 - target). NaN for other observables.
+  double rem_beta_star = 0;
+  double mean_e_min = 0;
+  double local_law_error = 0;  // |P(E <= s) / (c s^a') - 1| at s = mean E_(1): is n in the local regime?
+  std::vector<double> betas, mean_curve, curve_stderr;
+};
+
+struct CriticalResult {
+  CriticalConfig config;
+  std::string keys;  // the model's canonical SPEC
+  std::string backend, device;
+  double seconds = 0, keys_run = 0;
+  double lambda_star = 0;          // theory: limit observable equals target
+  double lambda_star_stderr = 0;   // nonzero for w_max (from the critical-law sampler)
+  double predicted_exponent = 0;   // 1/a' (2/(d-1) for uniform keys)
+  double predicted_prefactor = 0;  // lambda* c^{1/a'}
+  std::vector<CriticalPoint> points;
+  LinearFit fit;                   // log beta* = intercept + slope log n
+  // Prefactor with the exponent held at its prediction: weighted mean of log(beta* / n^{1/a'}), the
+  // sharper test of lambda* c^{1/a'} (the free fit's intercept is an extrapolation to n = 1).
+  double fixed_prefactor = 0, fixed_prefactor_ci_low = 0, fixed_prefactor_ci_high = 0;
+  LinearFit gaussian_fit;          // log beta* = intercept + slope log sqrt(2 d log n)
+  std::vector<nlohmann::json> local_slopes;
+  std::string regime;              // "local" (asymptotic law applies) or "pre-asymptotic"
+  std::string regime_reason;
+};
+
+// `progress` (may be empty) is called after each n with a one-line message.
+CriticalResult run_critical(Engine& engine, const CriticalConfig& config,
+                            const std::function<void(const std::string&)>& progress);
+
+nlohmann::json to_json(const CriticalResult& result);
+std::string to_table(const CriticalResult& result);
+
+}  // namespace attnlim

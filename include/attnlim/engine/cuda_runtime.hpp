@@ -1,0 +1,63 @@
+// The CUDA backend's host-facing functions (HOOMD style: plain C++ declarations, so no caller ever sees
+// nvcc). Built from cuda/ when nvcc is found; otherwise host/engine/cuda_stub.cpp, whose available() is
+// false with the reason and whose other functions throw DeviceError. The launch plan is host arithmetic
+// (host/engine/cuda_plan.cpp), built and tested with or without CUDA.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "attnlim/engine/run_spec.hpp"
+#include "attnlim/state/trial_state.hpp"
+
+namespace attnlim::cuda {
+
+// True when the backend was compiled and a CUDA device can be used; otherwise false, and *why
+// (if given) says why in a few words ("built without CUDA", "no CUDA device: <cuda error>").
+bool available(std::string* why = nullptr);
+
+// Name of device 0, e.g. "NVIDIA H100 80GB HBM3".
+std::string device_name();
+
+// Keys per trial per launch of the fused kernel: bounds one launch's time; memory never depends on it.
+constexpr std::uint64_t kDefaultChunkKeys = std::uint64_t{1} << 28;
+// Threads per block of the fused kernel.
+constexpr int kFusedThreads = 128;
+// Ceiling for the --output-vector per-thread scratch (the grid shrinks to fit; one block at least).
+constexpr std::uint64_t kVectorScratchBytes = std::uint64_t{512} << 20;
+
+struct LaunchOptions {
+  std::uint64_t chunk = kDefaultChunkKeys;  // keys per trial per launch (tests use small values)
+  std::uint64_t max_blocks = 0;             // cap on blocks per launch; 0: one full wave of the device
+};
+
+// The states of the range's trials over its keys: the same contract and the same random stream as the CPU
+// engine (a few ulps, identical top-k). Validates first (InputError); DeviceError on any CUDA failure.
+std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const LaunchOptions& options = {});
+
+// How run lays out its launches.
+struct LaunchPlan {
+  int threads = kFusedThreads;           // per block
+  std::uint64_t blocks_per_trial = 1;    // gridDim.x: blocks sharing one trial's key range
+  std::uint64_t trials_per_launch = 1;   // gridDim.y: trials handled side by side
+  std::uint64_t chunk = 1;               // keys per trial per launch
+  std::uint64_t launches_per_trial = 1;  // ceil(keys / chunk)
+  std::uint64_t scratch_bytes = 0;       // --output-vector per-thread scratch
+  std::uint64_t device_bytes = 0;        // all buffers run allocates (CUB's sort storage estimated)
+};
+// resident_blocks: fused-kernel blocks the device holds at once (SM count x occupancy).
+LaunchPlan plan_launch(const RunSpec& spec, const WorkRange& range, std::uint64_t resident_blocks,
+                       const LaunchOptions& options);
+
+// Philox4x32-10 blocks computed on the device with cuRAND's curand_Philox4x32_10 for counters
+// (i lo, i hi, trial, draw), i = first .. first + count - 1, key = seed; 4 words per counter, in order.
+// Used by the test that proves the host Philox bit-identical to cuRAND.
+std::vector<std::uint32_t> curand_philox_blocks(std::uint64_t seed, std::uint32_t trial, std::uint32_t draw,
+                                                std::uint64_t first, std::uint64_t count);
+
+namespace detail {
+// Throws DeviceError("file:line: call: <cudaGetErrorString(code)>"); file reduced to its base name.
+[[noreturn]] void throw_cuda_error(int code, const char* call, const char* file, int line);
+}  // namespace detail
+
+}  // namespace attnlim::cuda

@@ -1,0 +1,42 @@
+// Every key model, listed once (DESIGN.md, the key-model seam). A model is a trivially copyable struct
+// with __host__ __device__ samplers `distance(KeyStream)` (DistanceOnly, where kSymmetricAboutQuery) and
+// `key(KeyStream, tangential)` (FullKey), `kName` for --keys, and host hooks (parse, describe, validate,
+// local_law, distance_log_cdf, limit_output) defined in host/model/<name>.cpp.
+//
+// Adding a model: its header (include it here) and its alternative in AnyKeyModel; its hooks file
+// (host/model/); one CPU instantiation file (host/cpu/keys/) and one CUDA instantiation file (cuda/keys/);
+// its tests. The engines dispatch once per run with std::visit; a model without an instantiation fails
+// at link time with its name.
+#pragma once
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "attnlim/keys/model.hpp"
+#include "attnlim/keys/tiers.hpp"
+#include "attnlim/keys/uniform.hpp"
+#include "attnlim/theory/local_law.hpp"
+
+namespace attnlim {
+
+using AnyKeyModel = std::variant<UniformKeys>;
+
+// ---- host: the hooks of whichever model is held (host/model/registry.cpp) ----
+
+// Parses a --keys SPEC ("uniform", later "vmf:kappa=2,angle=1", ...) for keys on S^{d-1}. Throws InputError
+// naming the field "keys": an unknown model (the message lists the known ones), bad or unused parameters.
+AnyKeyModel parse_key_model(const std::string& spec, int d);
+// The names `parse_key_model` knows, in registry order.
+std::vector<std::string> key_model_names();
+
+std::string describe(const AnyKeyModel& model);  // canonical SPEC, recorded in JSON and sweep fingerprints
+int dimension(const AnyKeyModel& model);          // d of S^{d-1}
+bool symmetric_about_query(const AnyKeyModel& model);
+void validate(const AnyKeyModel& model);          // InputError naming "keys"
+// Whether `tier` can sample this model; *why says why not (DistanceOnly needs symmetry about q).
+bool supports_tier(const AnyKeyModel& model, SamplerTier tier, std::string* why);
+theory::LocalLaw local_law(const AnyKeyModel& model);         // P(E <= s) ~ c s^{a'}
+double distance_log_cdf(const AnyKeyModel& model, double s);  // log P(E <= s)
+LimitOutput limit_output(const AnyKeyModel& model, double beta);
+
+}  // namespace attnlim

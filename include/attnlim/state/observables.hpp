@@ -1,0 +1,40 @@
+// Observables of one trial at one beta, each one formula from the state's sums (softmax.hpp):
+// w_max = 1/s0, ipr = s2/s0^2, entropy = log s0 + beta s1/s0, bias = sum w E = m + s1/s0,
+// log Z = log sum e^{beta X} = beta (1 - m) + log s0; with --output-vector the output O in the query frame.
+#pragma once
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attnlim/state/trial_state.hpp"
+
+namespace attnlim {
+
+enum class Observable : int {
+  e_min,         // nearest distance E_(1)
+  w_max,         // largest weight
+  ipr,           // sum w^2
+  n_eff,         // 1 / ipr
+  entropy,       // -sum w log w
+  bias,          // sum w E = 1 - <O, q>
+  log_z,         // log sum e^{beta X}
+  o_radial,      // <O, q> (--output-vector)
+  o_tangential,  // |O - <O, q> q| (--output-vector)
+};
+constexpr int kNumObservables = 9;
+
+constexpr int index_of(Observable o) { return static_cast<int>(o); }
+const char* observable_name(Observable o);
+std::optional<Observable> observable_from_name(const std::string& name);
+// Needs the weighted key sum (--output-vector).
+constexpr bool needs_output_vector(Observable o) { return o == Observable::o_radial || o == Observable::o_tangential; }
+// The observables a run reports, in this order: the scalar ones, then (with the output vector) the vector ones.
+std::vector<Observable> reported_observables(bool output_vector);
+
+// Every observable of state `state` at beta number b (values indexed by index_of).
+std::array<double, kNumObservables> trial_observables(const TrialState& state, int b, double beta);
+// Weight of the j-th nearest kept key at beta: e^{-beta (E_j - m)} / s0.
+double top_weight(const TrialState& state, int b, double beta, int j);
+
+}  // namespace attnlim

@@ -1,0 +1,470 @@
+// The command-line contract: bad input gives one line and exit 2 with no file created or changed;
+// good input writes the documented JSON and CSV.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "attnlim/engine/run_spec.hpp"
+#include "attnlim/io/parse.hpp"
+#include "attnlim/core/errors.hpp"
+#include "attnlim/io/files.hpp"
+#include "support/cli_runner.hpp"
+
+namespace fs = std::filesystem;
+
+static CliRun run_cli(const std::string& args) { return run_cli_capture(args); }
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("attnlim_cli_" + std::to_string(::getpid()) + "_" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  // Everything under dir, without following links or opening FIFOs: type, link target, content and
+  // modification time (a rewrite with the same content still shows).
+  std::map<std::string, std::string> snapshot() const {
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+      const auto type = e.symlink_status().type();
+      std::string what = std::to_string(static_cast<int>(type));
+      if (type == fs::file_type::symlink) what += " -> " + fs::read_symlink(e.path()).string();
+      if (type == fs::file_type::regular) {
+        std::ifstream in(e.path(), std::ios::binary);
+        what += " " + std::string((std::istreambuf_iterator<char>(in)), {}) + " @" +
+                std::to_string(fs::last_write_time(e.path()).time_since_epoch().count());
+      }
+      files[fs::relative(e.path(), dir).string()] = what;
+    }
+    return files;
+  }
+
+  // A file that exists before the run, an hour old, so that any rewrite changes its time.
+  std::string keep(const std::string& name, const std::string& content = "precious\n") const {
+    const fs::path p = dir / name;
+    std::ofstream(p) << content;
+    fs::last_write_time(p, fs::file_time_type::clock::now() - std::chrono::hours(1));
+    return p.string();
+  }
+
+  // The contract for bad input: exit 2, one line naming `flag` (and containing `words`), and nothing
+  // under dir created or changed.
+  void expect_refused(const std::string& args, const std::string& flag, const std::string& words = "") const {
+    const auto before = snapshot();
+    const CliRun r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.output;
+    EXPECT_EQ(r.output.rfind("attnlim: error: " + flag, 0), 0u) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(words), std::string::npos) << args << "\n" << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << args << "\n" << r.output;
+    EXPECT_EQ(snapshot(), before) << args;
+  }
+
+  std::string at(const std::string& name) const { return (dir / name).string(); }
+  fs::path dir;
+};
+
+TEST_F(Cli, BadInputExitsTwoWithOneLineAndNoFile) {
+  const std::string json = (dir / "out.json").string(), csv = (dir / "out.csv").string();
+  const std::string files = " --json " + json + " --csv " + csv;
+  const std::pair<std::string, std::string> cases[] = {
+      {"--n 100 --d 1", "--d"},
+      {"--n 0", "--n"},
+      {"--n 100 --trials 0", "--trials"},
+      {"--n 5 --top-k 6", "--top-k"},
+      {"--n 1000 --top-k 65", "--top-k"},
+      {"--n 100 --beta=-1", "--beta"},
+      {"--n 100 --beta nan", "--beta"},
+      {"--n 100 --beta inf", "--beta"},
+      {"--n 100 --beta 1,-2", "--beta"},
+      {"--n 100 --backend tpu", "--backend"},
+      {"--n 100 --beta-scale weird", "--beta-scale"},
+      {"--n 100 --beta-scale critical --beta=-1", "--beta"},
+      {"--n 100 --sampler projected --output-vector", "--sampler"},
+  };
+  for (const auto& [args, flag] : cases) {
+    const CliRun r = run_cli("simulate --trials 2 " + args + files);
+    EXPECT_EQ(r.status, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(flag), std::string::npos) << args << ": " << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << args << ": " << r.output;
+    EXPECT_FALSE(fs::exists(json)) << args;
+    EXPECT_FALSE(fs::exists(csv)) << args;
+  }
+  const CliRun missing = run_cli("simulate --n 10 --trials 1 --json " + (dir / "no/such/out.json").string());
+  EXPECT_EQ(missing.status, 2) << missing.output;
+}
+
+TEST_F(Cli, CudaWithoutDeviceIsAnInputError) {
+  const CliRun probe = run_cli("simulate --n 10 --trials 1 --backend cuda");
+  if (probe.status == 0) GTEST_SKIP() << "a CUDA device is present: nothing to check here";
+  EXPECT_EQ(probe.status, 2) << probe.output;
+  EXPECT_NE(probe.output.find("--backend"), std::string::npos) << probe.output;
+}
+
+TEST_F(Cli, ExistingOutputIsNotChangedByBadInput) {
+  const fs::path json = dir / "keep.json";
+  std::ofstream(json) << "precious";
+  const CliRun r = run_cli("simulate --d 0 --json " + json.string());
+  EXPECT_EQ(r.status, 2);
+  std::ifstream in(json);
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "precious");
+}
+
+TEST_F(Cli, WritesDocumentedJsonAndCsv) {
+  const fs::path json = dir / "out.json", csv = dir / "out.csv";
+  const CliRun r = run_cli("simulate --d 3 --n 2000 --trials 5 --beta 0,0.5,2 --beta-scale critical --top-k 3 "
+                           "--backend cpu --output-vector --json " + json.string() + " --csv " + csv.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["backend"], "cpu");
+  EXPECT_GT(j["keys_per_second"].get<double>(), 0);
+  EXPECT_EQ(j["config"]["d"], 3);
+  ASSERT_EQ(j["results"].size(), 3u);
+  // critical scale in d = 3: beta = lambda (n c_3)^{2/2} = lambda n / 2
+  EXPECT_DOUBLE_EQ(j["results"][1]["beta"].get<double>(), 0.5 * 2000 / 2.0);
+  for (const char* name : {"e_min", "w_max", "ipr", "entropy", "bias", "o_radial", "o_tangential"}) {
+    EXPECT_TRUE(j["results"][2]["observables"][name].contains("mean")) << name;
+    EXPECT_TRUE(j["results"][2]["observables"][name].contains("stderr")) << name;
+  }
+  std::ifstream c(csv);
+  std::string line;
+  int rows = 0;
+  while (std::getline(c, line)) ++rows;
+  EXPECT_EQ(rows, 1 + 5 * 3);  // header + one row per (trial, beta)
+  EXPECT_EQ(fs::directory_iterator(dir) == fs::directory_iterator(), false);
+  int files = 0;
+  for (auto& e : fs::directory_iterator(dir)) (void)e, ++files;
+  EXPECT_EQ(files, 2);  // no temporary file left behind
+}
+
+// ---- bad input and output safety -------------------------------------------------------------------
+// Every run here is small (n <= 1000, few trials): the whole file stays within seconds.
+
+static std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// A verify run of a few seconds (were it to run); --d, --trials and --backend are the callers'.
+static const std::string kSmallVerify = "verify --n-min 100 --n-max 1000 --n-points 2 --bootstrap 20 --no-figures";
+static const std::string kSmallVerifyD3 = kSmallVerify + " --d 3 --trials 8 --backend cpu";
+
+TEST_F(Cli, VerifyOutMustBeAFolderAndNotEmpty) {
+  // The n range has no crossing (1/3 > 0.3): a build that let '' through fails before writing, not in /.
+  expect_refused("verify --d 3 --n-min 3 --n-max 4 --n-points 2 --trials 8 --target 0.3 --no-figures --out ''",
+                 "--out", "empty");
+  const std::string file = keep("exist.csv");
+  expect_refused(kSmallVerifyD3 + " --out " + file, "--out", "is a file, not a folder");
+  const std::string fifo = at("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  expect_refused(kSmallVerifyD3 + " --out " + fifo, "--out", "FIFO");
+  // Inside an existing folder, each file it would write is checked too.
+  fs::create_directories(dir / "v" / "summary.json");
+  expect_refused(kSmallVerifyD3 + " --out " + at("v"), "--out", "summary.json");
+}
+
+TEST_F(Cli, OutputsAreWrittenThroughSymlinks) {
+  const std::string target = keep("target.csv", "old\n");
+  fs::create_symlink("target.csv", dir / "link.csv");
+  fs::create_symlink("new.json", dir / "dangling.json");  // a link to a file not yet there: created
+  const CliRun r = run_cli("simulate --n 100 --trials 1 --beta 1 --backend cpu --csv " + at("link.csv") + " --json " +
+                           at("dangling.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::is_symlink(dir / "link.csv"));
+  EXPECT_EQ(read_text(target).rfind("trial,beta_value", 0), 0u) << read_text(target);
+  EXPECT_TRUE(fs::is_symlink(dir / "dangling.json"));
+  ASSERT_TRUE(fs::is_regular_file(dir / "new.json"));
+  EXPECT_FALSE(nlohmann::json::parse(read_text(dir / "new.json"), nullptr, false).is_discarded());
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+  EXPECT_EQ(names, (std::set<std::string>{"target.csv", "link.csv", "dangling.json", "new.json"}));  // no temp file
+
+  // A sweep's two files through links too (the JSON-lines file is appended through its link).
+  fs::create_symlink("real.jsonl", dir / "s.jsonl");
+  const CliRun s = run_cli("sweep --n 100 --beta-spec abs:1 --trials 2 --backend cpu --out " + at("s"));
+  ASSERT_EQ(s.status, 0) << s.output;
+  EXPECT_TRUE(fs::is_symlink(dir / "s.jsonl"));
+  const std::string records = read_text(dir / "real.jsonl");
+  EXPECT_EQ(std::count(records.begin(), records.end(), '\n'), 1);
+}
+
+TEST_F(Cli, NonRegularOutputsAndBrokenLinksAreRefused) {
+  const std::string fifo = at("fifo.csv");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  fs::create_symlink("fifo.csv", dir / "to_fifo.json");
+  fs::create_symlink("missing/out.json", dir / "broken.json");
+  fs::create_directories(dir / "folder.json");
+  const std::string base = "simulate --n 100 --trials 1 --beta 1 --backend cpu ";
+  expect_refused(base + "--csv " + fifo, "--csv", "FIFO");
+  expect_refused(base + "--json " + at("to_fifo.json"), "--json", "FIFO");
+  expect_refused(base + "--json " + at("broken.json"), "--json", "does not exist");
+  expect_refused(base + "--json " + at("folder.json"), "--json", "folder");
+  expect_refused("critical --d 3 --n-min 100 --n-max 1000 --n-points 2 --trials 8 --json " + fifo, "--json", "FIFO");
+  expect_refused("sweep --n 100 --beta-spec abs:1 --trials 2 --out " + at("fifo"), "--out", "FIFO");
+  // (Device nodes are deliberately not used here: a build without this check would replace one.)
+  // Two outputs that are one file, by name or through a link.
+  const std::string same = at("same");
+  expect_refused(base + "--csv " + same + " --json " + same, "--json", "same file");
+  fs::create_symlink("same", dir / "alias");
+  expect_refused(base + "--csv " + same + " --json " + at("alias"), "--json", "same file");
+}
+
+TEST_F(Cli, SweepRefusesLinesThatAreNotRecordsWithoutTouchingTheFile) {
+  const std::string prefix = at("p");
+  const std::string sweep = "sweep --n 100 --beta-spec abs:1 --trials 2 --backend cpu --out " + prefix;
+  const std::pair<const char*, const char*> cases[] = {
+      {"my notes\n", "line 1"},
+      {"123\n", "line 1"},
+      {"{\"sweep\":{}}\n", "line 1"},
+      {"\n{\"sweep\":{},\"d\":3,\"n\":100,\"results\":[{\"beta\":1}]}\n", "line 2"},
+      {"notes without a newline", "line 1"},
+  };
+  for (const auto& [content, words] : cases) {
+    keep("p.jsonl", content);
+    expect_refused(sweep, "--out", words);
+    EXPECT_FALSE(fs::exists(prefix + ".csv"));
+  }
+}
+
+TEST_F(Cli, SweepDropsOnlyATornLastLineAndOnlyWhenItRuns) {
+  const std::string prefix = at("p");
+  const std::string sweep = "sweep --n 100,200 --beta-spec abs:1 --trials 2 --backend cpu --out " + prefix;
+  ASSERT_EQ(run_cli(sweep).status, 0);
+  const std::string finished = read_text(prefix + ".jsonl");
+  keep("p.jsonl", finished + "{\"sweep\":{\"tri");  // killed in the middle of an append
+  keep("p.csv", "old csv\n");
+  // Another configuration is refused before the torn line is dropped: nothing changes.
+  expect_refused("sweep --n 100,200 --beta-spec abs:1 --trials 3 --backend cpu --out " + prefix, "--out",
+                 "another configuration");
+  // The same configuration resumes: the torn line goes, the finished points stay.
+  ASSERT_EQ(run_cli(sweep).status, 0);
+  EXPECT_EQ(read_text(prefix + ".jsonl"), finished);
+}
+
+TEST_F(Cli, SweepChecksBothOutputsBeforeAnyWork) {
+  fs::create_directories(dir / "p.csv");
+  expect_refused("sweep --n 100 --beta-spec abs:1 --trials 2 --backend cpu --out " + at("p"), "--out", "p.csv");
+  fs::create_directories(dir / "sub");
+  expect_refused("sweep --n 100 --beta-spec abs:1 --trials 2 --backend cpu --out " + at("sub") + "/", "--out",
+                 "no file name");
+}
+
+TEST_F(Cli, CriticalNeedsNWhereTheCrossingExists) {
+  const std::string json = keep("c.json");
+  expect_refused("critical --d 3 --n-min 2 --n-max 100 --n-points 4 --trials 20 --json " + json, "--n-min",
+                 "smallest valid n is 3");
+  expect_refused("critical --d 3 --n-min 5 --n-max 100 --n-points 4 --trials 20 --observable w_max --target 0.2 "
+                 "--json " + json, "--n-min", "smallest valid n is 6");
+  expect_refused("critical --d 3 --n-min 5 --n-max 100 --n-points 4 --trials 20 --observable entropy --target 2 "
+                 "--json " + json, "--n-min", "smallest valid n is 8");
+  expect_refused("verify --d 3 --n-min 2 --n-max 100 --n-points 2 --trials 8 --no-figures --out " + at("v"), "--n-min",
+                 "smallest valid n is 3");
+}
+
+TEST_F(Cli, VerifyChecksTheBackendBeforePrintingOrCreating) {
+  const CliRun probe = run_cli("simulate --n 10 --trials 1 --backend cuda");
+  if (probe.status == 0) GTEST_SKIP() << "a CUDA device is present: nothing to check here";
+  expect_refused(kSmallVerify + " --d 3 --trials 8 --backend cuda --out " + at("v"), "--backend");
+  expect_refused("sweep --n 100 --beta-spec abs:1 --trials 2 --backend cuda --out " + at("p"), "--backend");
+  expect_refused("critical --d 3 --n-min 100 --n-max 1000 --n-points 2 --trials 8 --backend cuda", "--backend");
+}
+
+TEST_F(Cli, EmptyValuesAreRefused) {
+  const std::string base = "simulate --n 100 --trials 1 --backend cpu ";
+  expect_refused(base + "--beta ''", "--beta", "empty");
+  expect_refused(base + "--beta 1,,2", "--beta", "empty item");
+  expect_refused(base + "--beta 1,", "--beta", "empty item");
+  expect_refused("sweep --n 100 --beta-spec abs:1,,2 --trials 2 --out " + at("p"), "--beta-spec", "empty item");
+  expect_refused(base + "--csv ''", "--csv", "empty");
+  expect_refused(base + "--json ''", "--json", "empty");
+  expect_refused("simulate --trials 1 --n ''", "--n", "empty");
+  expect_refused("critical --d 3 --n-min 100 --n-max 1000 --n-points 2 --trials 8 --json ''", "--json", "empty");
+  expect_refused("critical --d 3 --target ''", "--target", "empty");
+  expect_refused("sweep --d '' --n 100 --beta-spec abs:1 --out " + at("p"), "--d", "empty");
+  expect_refused("sweep --n 100 --beta-spec abs:1 --out ''", "--out", "empty");
+}
+
+TEST_F(Cli, IntegersMustFitExactly) {
+  const std::string sim = "simulate --n 100 --trials 1 --beta 1 --backend cpu ";
+  const std::string crit = "critical --d 3 --n-min 100 --n-max 1000 --n-points 2 ";
+  const std::string sweep = "sweep --n 100 --beta-spec abs:1 --trials 2 --backend cpu --out " + at("p") + " ";
+  const std::pair<std::string, std::string> cases[] = {
+      {"simulate --trials 1 --beta 1 --n 99999999999999999999", "--n"},
+      {"simulate --trials 1 --beta 1 --n 9223372036854775809", "--n"},
+      {"simulate --trials 1 --beta 1 --n 1.5", "--n"},
+      {"simulate --trials 1 --beta 1 --n=-5", "--n"},
+      {sim + "--seed=-1", "--seed"},
+      {sim + "--seed 18446744073709551616", "--seed"},
+      {sim + "--trials 4294967297", "--trials"},
+      {sim + "--d 4294967299", "--d"},
+      {sim + "--top-k=-1", "--top-k"},
+      {sim + "--threads=-1", "--threads"},
+      {sim + "--chunk=-1", "--chunk"},
+      {sim + "--chunk 0x10", "--chunk"},
+      {crit + "--trials=-1", "--trials"},
+      {crit + "--trials 8 --trials 9", "--trials"},  // given twice
+      {crit + "--grid-points 4294967300", "--grid-points"},
+      {crit + "--bootstrap=-1", "--bootstrap"},
+      {crit + "--seed=-1", "--seed"},
+      {crit + "--threads 1e12", "--threads"},
+      {"critical --d 3 --n-points 4294967298", "--n-points"},
+      {"critical --d=-3", "--d"},
+      {sweep + "--trials=-1", "--trials"},
+      {sweep + "--top-k 1e20", "--top-k"},
+      {sweep + "--seed=-1", "--seed"},
+      {"sweep --d 3,-4 --n 100 --beta-spec abs:1 --out " + at("p"), "--d"},
+      {"sweep --n 100,1.5 --beta-spec abs:1 --out " + at("p"), "--n"},
+      {"sweep --n-min 1.5e0 --n-max 1e3 --n-points 2 --beta-spec abs:1 --out " + at("p"), "--n-min"},
+      {kSmallVerify + " --d 3 --trials=-1 --out " + at("v"), "--trials"},
+  };
+  for (const auto& [args, flag] : cases) expect_refused(args, flag);
+  // The rule is said, not a consequence of it.
+  expect_refused(crit + "--trials=-1", "--trials", "at least 8 (got -1)");
+  expect_refused(sim + "--seed=-1", "--seed", "(got -1)");
+  // Exact integers in 1e3 notation are accepted everywhere n is.
+  EXPECT_EQ(run_cli("simulate --n 1e2 --trials 1e0 --beta 1 --backend cpu").status, 0);
+  EXPECT_EQ(run_cli("sweep --n-min 1e2 --n-max 2e2 --n-points 2 --beta-spec abs:1 --trials 2 --backend cpu --out " +
+                    at("q")).status, 0);
+}
+
+TEST_F(Cli, DuplicatesAndConflictsAreRefused) {
+  const std::string out = " --trials 2 --backend cpu --out " + at("p");
+  expect_refused("sweep --d 3,3 --n 100 --beta-spec abs:1" + out, "--d", "twice");
+  expect_refused("sweep --d 3 --d 3 --n 100 --beta-spec abs:1" + out, "--d", "twice");
+  expect_refused("sweep --n 100,1e2 --beta-spec abs:1" + out, "--n", "twice");
+  expect_refused("sweep --n 100 --beta-spec abs:1,1" + out, "--beta-spec", "twice");
+  expect_refused("sweep --n 100 --beta-spec abs:1 --beta-spec abs:1" + out, "--beta-spec", "twice");
+  expect_refused("sweep --n-min 10 --n-max 100 --n-points 1 --beta-spec abs:1" + out, "--n-points");
+  expect_refused("sweep --n 100 --n-min 10 --n-max 100 --n-points 2 --beta-spec abs:1" + out, "--n");
+  expect_refused(kSmallVerify + " --trials 8 --backend cpu --d 3,3 --out " + at("v"), "--d", "twice");
+  expect_refused("simulate --n 100 --trials 1 --beta 1,1", "--beta", "twice");
+}
+
+TEST_F(Cli, DefaultTopKFollowsSmallN) {
+  EXPECT_EQ(run_cli("simulate --n 5 --trials 2 --beta 1 --backend cpu").status, 0);
+  EXPECT_EQ(run_cli("sweep --n 5,100 --beta-spec abs:1 --trials 2 --backend cpu --out " + at("p")).status, 0);
+  // Set explicitly, k > n is still an error.
+  expect_refused("simulate --n 5 --trials 2 --beta 1 --top-k 8", "--top-k", "k = 8 > n = 5");
+  expect_refused("sweep --n 5 --beta-spec abs:1 --trials 2 --top-k 8 --out " + at("q"), "--top-k");
+}
+
+TEST_F(Cli, UnknownCommandIsNamed) {
+  const CliRun r = run_cli("bogus");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("unknown command 'bogus'"), std::string::npos) << r.output;
+  for (const char* name : {"simulate", "theory", "sweep", "critical", "verify"})
+    EXPECT_NE(r.output.find(name), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+}
+
+TEST_F(Cli, RejectionQuotesTheValueAsTyped) {
+  expect_refused("simulate --n 100 --trials 1 --beta-scale critical --beta=-1", "--beta", "(got -1)");
+  expect_refused("simulate --n 100 --trials 1 --beta-scale critical --beta 1e308", "--beta", "1e308 on the critical");
+}
+
+TEST_F(Cli, CriticalTableShowsNotApplicableInsteadOfNan) {
+  const CliRun r = run_cli("critical --d 3 --n-min 100 --n-max 300 --n-points 2 --trials 8 --bootstrap 20 "
+                           "--backend cpu --observable w_max 2>/dev/null");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("nan"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("n/a"), std::string::npos) << r.output;
+}
+
+TEST_F(Cli, HelpTextFitsEachCommand) {
+  const CliRun critical = run_cli("critical --help");
+  EXPECT_EQ(critical.output.find("verify"), std::string::npos) << critical.output;
+  EXPECT_EQ(critical.output.find("0 picks"), std::string::npos) << critical.output;
+  EXPECT_NE(run_cli("verify --help").output.find("0 picks"), std::string::npos);
+}
+
+// The README's synopsis of each command names exactly the flags of its --help, and states the limits.
+TEST(CliReadme, SynopsesMatchHelp) {
+  const std::string readme = read_text(fs::path(ATTNLIM_SOURCE_DIR) / "README.md");
+  const std::regex flag("--[a-z][a-z-]*");
+  for (const char* command : {"simulate", "theory", "sweep", "critical", "verify"}) {
+    const std::string heading = std::string("### `attnlim ") + command + "`";
+    const auto section = readme.find(heading);
+    ASSERT_NE(section, std::string::npos) << heading;
+    const auto open = readme.find("```", section), close = readme.find("```", open + 3);
+    ASSERT_NE(close, std::string::npos) << command;
+    ASSERT_LT(close, readme.find("\n##", section + 1)) << command << ": no synopsis block";
+    const std::string synopsis = readme.substr(open, close - open);
+    std::set<std::string> documented, offered;
+    for (std::sregex_iterator it(synopsis.begin(), synopsis.end(), flag), end; it != end; ++it) documented.insert(it->str());
+    const std::string help = run_cli(std::string(command) + " --help").output;
+    for (std::sregex_iterator it(help.begin(), help.end(), flag), end; it != end; ++it)
+      if (help.compare(it->position() - 2, 2, "  ") == 0 || help.compare(it->position() - 1, 1, ",") == 0)
+        offered.insert(it->str());  // option names start a help line (or follow "-h,")
+    offered.erase("--help");
+    EXPECT_EQ(documented, offered) << command;
+  }
+  EXPECT_NE(readme.find("64 betas"), std::string::npos);
+  EXPECT_NE(readme.find("64 nearest keys"), std::string::npos);
+}
+
+// ---- the shared parsers (attnlim/config.hpp, attnlim/io.hpp) ----------------------------------------
+
+TEST(CliParsing, WholeNumbersAreExact) {
+  using attnlim::parse_whole;
+  const std::uint64_t all = ~std::uint64_t{0};
+  EXPECT_EQ(parse_whole("--n", "1000", 1, all), 1000u);
+  EXPECT_EQ(parse_whole("--n", "1e3", 1, all), 1000u);
+  EXPECT_EQ(parse_whole("--n", "1.5e3", 1, all), 1500u);
+  EXPECT_EQ(parse_whole("--n", "100e-2", 1, all), 1u);
+  EXPECT_EQ(parse_whole("--n", "+7", 1, all), 7u);
+  EXPECT_EQ(parse_whole("--n", "-0", 0, all), 0u);
+  EXPECT_EQ(parse_whole("--seed", "18446744073709551615", 0, all), all);
+  EXPECT_EQ(parse_whole("--n", "9223372036854775808", 1, attnlim::kMaxKeys), attnlim::kMaxKeys);
+  for (const char* bad : {"", " 1", "1 ", "1.5", "1.5e0", "1e", "1e+", "0x10", "abc", "1,000", "18446744073709551616",
+                          "1e20", "-1", "nan", "inf", "1e-1"})
+    EXPECT_THROW(parse_whole("--n", bad, 0, all), attnlim::InputError) << bad;
+  try {
+    parse_whole("--trials", "-1", 8, 100);
+    FAIL();
+  } catch (const attnlim::InputError& e) {
+    EXPECT_STREQ(e.what(), "--trials: must be at least 8 (got -1)");
+  }
+}
+
+TEST(CliParsing, ListsRefuseEmptyItemsAndRepeats) {
+  EXPECT_EQ(attnlim::parse_beta_values("--beta", "0,0.5,2"), (std::vector<double>{0, 0.5, 2}));
+  EXPECT_EQ(attnlim::parse_whole_list("--d", "3,4", 2, 10), (std::vector<std::uint64_t>{3, 4}));
+  for (const char* bad : {"", ",", "1,", ",1", "1,,2", "1,1", "1,-1", "1,inf", "1,x"})
+    EXPECT_THROW(attnlim::parse_beta_values("--beta", bad), attnlim::InputError) << bad;
+  EXPECT_THROW(attnlim::parse_whole_list("--d", "3,3.0", 2, 10), attnlim::InputError);
+  EXPECT_THROW(attnlim::parse_whole_list("--d", "3,11", 2, 10), attnlim::InputError);
+}
+
+TEST_F(Cli, OutputPathChecksAtLibraryLevel) {
+  EXPECT_THROW(attnlim::check_output_path("--json", ""), attnlim::InputError);
+  EXPECT_THROW(attnlim::check_output_path("--json", at("x") + "/"), attnlim::InputError);
+  fs::create_symlink("real.json", dir / "a.json");
+  EXPECT_EQ(attnlim::check_output_path("--json", at("a.json")), at("real.json"));
+  fs::create_symlink("b.json", dir / "loop1.json");
+  fs::create_symlink("loop1.json", dir / "b.json");
+  EXPECT_THROW(attnlim::check_output_path("--json", at("loop1.json")), attnlim::InputError);
+  attnlim::write_file_atomic(at("a.json"), "{}\n");
+  EXPECT_TRUE(fs::is_symlink(dir / "a.json"));
+  EXPECT_EQ(read_text(dir / "real.json"), "{}\n");
+  EXPECT_THROW(attnlim::check_output_folder("--out", "", {}), attnlim::InputError);
+  EXPECT_NO_THROW(attnlim::check_output_folder("--out", at("new/deeper"), {"summary.json"}));
+  EXPECT_FALSE(fs::exists(dir / "new"));
+}
