@@ -468,3 +468,54 @@ TEST_F(Cli, OutputPathChecksAtLibraryLevel) {
   EXPECT_NO_THROW(attnlim::check_output_folder("--out", at("new/deeper"), {"summary.json"}));
   EXPECT_FALSE(fs::exists(dir / "new"));
 }
+
+// ---- --keys: every command takes it, records it, and refuses what it cannot parse -------------------
+
+TEST_F(Cli, EveryCommandTakesKeysAndRecordsIt) {
+  const CliRun sim = run_cli("simulate --keys uniform --n 500 --trials 2 --beta 1 --backend cpu --json " + at("s.json"));
+  ASSERT_EQ(sim.status, 0) << sim.output;
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "s.json"))["config"]["keys"], "uniform");
+  const CliRun crit = run_cli("critical --d 3 --keys uniform --n-min 100 --n-max 1000 --n-points 2 --trials 8 "
+                              "--bootstrap 20 --backend cpu --json " + at("c.json"));
+  ASSERT_EQ(crit.status, 0) << crit.output;
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "c.json"))["config"]["keys"], "uniform");
+  const CliRun th = run_cli("theory --d 3 --keys uniform --lambda 1 --trials 100 --json " + at("t.json"));
+  ASSERT_EQ(th.status, 0) << th.output;
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "t.json"))["keys"], "uniform");
+  const CliRun sw = run_cli("sweep --keys uniform --n 100 --beta-spec abs:1 --trials 2 --backend cpu --out " + at("w"));
+  ASSERT_EQ(sw.status, 0) << sw.output;
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "w.jsonl"))["sweep"]["keys"], "uniform");
+  const CliRun ver = run_cli(kSmallVerifyD3 + " --keys uniform --out " + at("v"));
+  ASSERT_EQ(ver.status, 0) << ver.output;
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "v" / "summary.json"))[0]["keys"], "uniform");
+}
+
+TEST_F(Cli, BadKeysAreRefusedByEveryCommand) {
+  const std::string json = at("out.json");
+  expect_refused("simulate --keys vmf9 --n 100 --json " + json, "--keys", "unknown key model 'vmf9'");
+  expect_refused("simulate --keys uniform:kappa=1 --n 100 --json " + json, "--keys", "no parameter 'kappa'");
+  expect_refused("critical --d 3 --keys '' --json " + json, "--keys", "empty");
+  expect_refused("theory --d 3 --keys bogus --json " + json, "--keys", "unknown key model");
+  expect_refused("sweep --keys bogus --n 100 --beta-spec abs:1 --out " + at("w"), "--keys", "unknown key model");
+  expect_refused(kSmallVerifyD3 + " --keys bogus --out " + at("v"), "--keys", "unknown key model");
+}
+
+// Sweep files written before --keys existed have no "keys" in their fingerprint: they resume as uniform
+// keys, skipping their finished points, and a sweep with the same points does not refuse them.
+TEST_F(Cli, OldSweepFilesResumeAsUniformKeys) {
+  const std::string prefix = at("old");
+  const std::string sweep = "sweep --n 100,200 --beta-spec abs:1 --trials 2 --backend cpu --out " + prefix;
+  ASSERT_EQ(run_cli(sweep).status, 0);
+  std::string old_lines;
+  std::istringstream lines(read_text(prefix + ".jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json r = nlohmann::json::parse(line);
+    r["sweep"].erase("keys");
+    old_lines += r.dump() + "\n";
+  }
+  keep("old.jsonl", old_lines);
+  const CliRun again = run_cli(sweep);
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("2 already done, 0 run"), std::string::npos) << again.output;
+  EXPECT_EQ(read_text(prefix + ".jsonl"), old_lines);
+}

@@ -610,13 +610,18 @@ std::string temp_json(const char* name) {
 TEST(TheoryCli, BadInputExitsTwoAndWritesNothing) {
   const char* bad[] = {"--d 1", "--d 3 --beta -1", "--d 3 --lambda 0", "--d 3 --lambda -2",
                        "--d 3 --target 1.5", "--d 3 --target 0 --observable w_max", "--d 3 --target -1 --observable entropy",
-                       "--d 3 --target 0.5 --observable foo"};
+                       "--d 3 --target 0.5 --observable foo",
+                       // strictly parsed like every other command: no empty value, wrap-around or stray text
+                       "--d 3 --beta ''", "--d 3 --seed -1", "--d 3 --trials -1", "--d 3 --trials 1",
+                       "--d 3.5", "--d 3 --n 1e6x", "--d 3 --lambda ''"};
   for (const char* args : bad) {
     const std::string path = temp_json("bad");
     std::filesystem::remove(path);
     EXPECT_EQ(run_cli(std::string("theory ") + args + " --json " + path), 2) << args;
     EXPECT_FALSE(std::filesystem::exists(path)) << args;
   }
+  // An empty --json is refused, not ignored.
+  EXPECT_EQ(run_cli("theory --d 3 --json ''"), 2);
 }
 
 TEST(TheoryCli, WritesJson) {
