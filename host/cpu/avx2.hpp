@@ -121,13 +121,24 @@ inline __m256d neg(__m256d x) { return _mm256_xor_pd(x, _mm256_set1_pd(-0.0)); }
 // exponential64: -log1p(-V).
 inline __m256d exponential64_4(__m128i hi, __m128i lo) { return neg(_ZGVdN4v_log1p(neg(uniform64_4(hi, lo)))); }
 
-// box_muller: radius = sqrt(-2 log u0), angle = (2 u1) pi; z0 = radius cos, z1 = radius sin.
+// box_muller: radius = sqrt(-2 log u0), angle = turn pi with turn = 2 u1; z0 = radius cos, z1 = radius sin.
 inline __m256d bm_radius(__m128i w0) {
   return _mm256_sqrt_pd(_mm256_mul_pd(_mm256_set1_pd(-2.0), _ZGVdN4v_log(uniform_open4(w0))));
 }
-inline __m256d bm_angle(__m128i w1) {
-  return _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(2.0), uniform_open4(w1)), _mm256_set1_pd(3.14159265358979323846));
+inline __m256d bm_turn(__m128i w1) { return _mm256_mul_pd(_mm256_set1_pd(2.0), uniform_open4(w1)); }
+
+// sin(pi x) with x reduced exactly to the nearest whole k (the core's sincospi_exact reduces to quarter
+// turns; both keep full relative precision next to every zero): sin(pi x) = (-1)^k sin(pi (x - k)).
+inline __m256d sinpi4(__m256d x) {
+  const __m256d k = _mm256_round_pd(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256d s = _ZGVdN4v_sin(_mm256_mul_pd(_mm256_sub_pd(x, k), _mm256_set1_pd(3.14159265358979323846)));
+  const __m256d half_k = _mm256_mul_pd(k, _mm256_set1_pd(0.5));
+  const __m256d odd = _mm256_cmp_pd(_mm256_floor_pd(half_k), half_k, _CMP_NEQ_OQ);
+  return _mm256_xor_pd(s, _mm256_and_pd(odd, _mm256_set1_pd(-0.0)));
 }
+
+// cos(pi x) = sin(pi (x + 1/2)): x + 1/2 is exact for Box-Muller's turns (multiples of 2^-32 below 2).
+inline __m256d cospi4(__m256d x) { return sinpi4(_mm256_add_pd(x, _mm256_set1_pd(0.5))); }
 
 // distance_from_parts, both branches then a select (the unused one is finite: radius > 0).
 inline __m256d distance4(__m256d g1, __m256d perp_sq, __m256d& radius) {
@@ -146,9 +157,9 @@ inline void normals8(std::uint64_t seed, std::uint32_t trial, std::uint64_t firs
   const Words8 w = philox8(ctr.lo, ctr.hi, trial, draw, ks);
   for (int pair = 0; pair < 2; ++pair)
     for (int h = 0; h < 2; ++h) {
-      const __m256d radius = bm_radius(half(w.v[2 * pair], h)), angle = bm_angle(half(w.v[2 * pair + 1], h));
-      _mm256_storeu_pd(z + 2 * pair * kBatchKeys + 4 * h, _mm256_mul_pd(radius, _ZGVdN4v_cos(angle)));
-      _mm256_storeu_pd(z + (2 * pair + 1) * kBatchKeys + 4 * h, _mm256_mul_pd(radius, _ZGVdN4v_sin(angle)));
+      const __m256d radius = bm_radius(half(w.v[2 * pair], h)), turn = bm_turn(half(w.v[2 * pair + 1], h));
+      _mm256_storeu_pd(z + 2 * pair * kBatchKeys + 4 * h, _mm256_mul_pd(radius, cospi4(turn)));
+      _mm256_storeu_pd(z + (2 * pair + 1) * kBatchKeys + 4 * h, _mm256_mul_pd(radius, sinpi4(turn)));
     }
 }
 

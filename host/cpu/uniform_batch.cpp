@@ -71,16 +71,16 @@ void full_batch_distances_avx2(std::uint64_t seed, std::uint32_t trial, std::uin
       if (p > last_pair) break;
       const __m256i radius_word = w.v[2 * pair], angle_word = w.v[2 * pair + 1];
       if (p == 0) {  // g_1 and z_1
-        const __m256d r0 = bm_radius(half(radius_word, 0)), a0 = bm_angle(half(angle_word, 0));
-        const __m256d r1 = bm_radius(half(radius_word, 1)), a1 = bm_angle(half(angle_word, 1));
-        g1_0 = _mm256_mul_pd(r0, _ZGVdN4v_cos(a0));
-        g1_1 = _mm256_mul_pd(r1, _ZGVdN4v_cos(a1));
-        const __m256d z0 = _mm256_mul_pd(r0, _ZGVdN4v_sin(a0)), z1 = _mm256_mul_pd(r1, _ZGVdN4v_sin(a1));
+        const __m256d r0 = bm_radius(half(radius_word, 0)), a0 = bm_turn(half(angle_word, 0));
+        const __m256d r1 = bm_radius(half(radius_word, 1)), a1 = bm_turn(half(angle_word, 1));
+        g1_0 = _mm256_mul_pd(r0, cospi4(a0));
+        g1_1 = _mm256_mul_pd(r1, cospi4(a1));
+        const __m256d z0 = _mm256_mul_pd(r0, sinpi4(a0)), z1 = _mm256_mul_pd(r1, sinpi4(a1));
         first_0 = _mm256_mul_pd(z0, z0);
         first_1 = _mm256_mul_pd(z1, z1);
       } else if (p == last_pair && odd_last) {  // coordinate d - 1 alone
-        const __m256d z0 = _mm256_mul_pd(bm_radius(half(radius_word, 0)), _ZGVdN4v_cos(bm_angle(half(angle_word, 0))));
-        const __m256d z1 = _mm256_mul_pd(bm_radius(half(radius_word, 1)), _ZGVdN4v_cos(bm_angle(half(angle_word, 1))));
+        const __m256d z0 = _mm256_mul_pd(bm_radius(half(radius_word, 0)), cospi4(bm_turn(half(angle_word, 0))));
+        const __m256d z1 = _mm256_mul_pd(bm_radius(half(radius_word, 1)), cospi4(bm_turn(half(angle_word, 1))));
         last_0 = _mm256_mul_pd(z0, z0);
         last_1 = _mm256_mul_pd(z1, z1);
       } else {  // a middle pair: r_p^2 only, through the product
@@ -159,15 +159,15 @@ void projected_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t
     if (k >= 2) more = philox8(ctr.lo, ctr.hi, trial, 1u, ks);
     for (int h = 0; h < 2; ++h) {
       const __m256d radius = bm_radius(half(w.v[0], h));
-      const __m256d angle = bm_angle(half(w.v[1], h));
-      const __m256d g1 = _mm256_mul_pd(radius, _ZGVdN4v_cos(angle));
+      const __m256d turn = bm_turn(half(w.v[1], h));
+      const __m256d g1 = _mm256_mul_pd(radius, cospi4(turn));
       __m256d exps = _mm256_setzero_pd();
       if (k >= 1) exps = _mm256_add_pd(exps, exponential64_4(half(w.v[2], h), half(w.v[3], h)));
       if (k >= 2) exps = _mm256_add_pd(exps, exponential64_4(half(more.v[0], h), half(more.v[1], h)));
       if (k >= 3) exps = _mm256_add_pd(exps, exponential64_4(half(more.v[2], h), half(more.v[3], h)));
       __m256d odd_term = _mm256_setzero_pd();
       if (odd) {
-        const __m256d z = _mm256_mul_pd(radius, _ZGVdN4v_sin(angle));
+        const __m256d z = _mm256_mul_pd(radius, sinpi4(turn));
         odd_term = _mm256_mul_pd(z, z);
       }
       const __m256d perp = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(2.0), exps), odd_term);
@@ -183,8 +183,8 @@ void projected_batch_avx2(std::uint64_t seed, std::uint32_t trial, std::uint64_t
   const Words8 att = philox8(ctr.lo, ctr.hi, trial, 1u, ks);
   const __m256d one = _mm256_set1_pd(1.0), vdd = _mm256_set1_pd(dd);
   for (int h = 0; h < 2; ++h) {
-    const __m256d g1 = _mm256_mul_pd(bm_radius(half(w.v[0], h)), _ZGVdN4v_cos(bm_angle(half(w.v[1], h))));
-    const __m256d x = _mm256_mul_pd(bm_radius(half(att.v[0], h)), _ZGVdN4v_cos(bm_angle(half(att.v[1], h))));
+    const __m256d g1 = _mm256_mul_pd(bm_radius(half(w.v[0], h)), cospi4(bm_turn(half(w.v[1], h))));
+    const __m256d x = _mm256_mul_pd(bm_radius(half(att.v[0], h)), cospi4(bm_turn(half(att.v[1], h))));
     const __m256d t = _mm256_add_pd(one, _mm256_mul_pd(_mm256_set1_pd(cc), x));
     const __m256d t_pos = _mm256_cmp_pd(t, _mm256_setzero_pd(), _CMP_GT_OQ);
     __m256d unsure = _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), t), _mm256_set1_pd(1e-9), _CMP_LE_OQ);

@@ -26,17 +26,31 @@ ATTNLIM_HD double exponential64(std::uint32_t hi, std::uint32_t lo) { return -st
 // Box-Muller's squared radius z0^2 + z1^2 = -2 log U (an Exp(1/2) variable) from the pair's first word.
 ATTNLIM_HD double radius_squared(std::uint32_t w0) { return -2.0 * std::log(uniform_open(w0)); }
 
+// sin(pi x) and cos(pi x) with the argument reduced exactly, as CUDA's sincospi does on the device: x is
+// taken to the nearest quarter turn k/2 (x - k/2 is exact: |x - k/2| <= 1/4 and both are multiples of x's
+// ulp), so each result keeps full relative precision next to the multiples of pi/2. Rounding pi x first
+// instead costs an absolute ~ulp(pi x): next to x = 2 that is most of sin's value (7.4e-7 relative at the
+// angle words nearest a whole turn), exactly where a key is next to the query.
+ATTNLIM_HD void sincospi_exact(double x, double& s, double& c) {
+#if defined(__CUDA_ARCH__)
+  sincospi(x, &s, &c);
+#else
+  const double k = std::floor(2.0 * x + 0.5);  // nearest quarter turn
+  const double angle = (x - 0.5 * k) * 3.14159265358979323846;
+  const double sr = std::sin(angle), cr = std::cos(angle);
+  switch (static_cast<long long>(k) & 3) {
+    case 0: s = sr, c = cr; break;
+    case 1: s = cr, c = -sr; break;
+    case 2: s = -sr, c = -cr; break;
+    default: s = -cr, c = sr; break;
+  }
+#endif
+}
+
 // The pair (radius cos, radius sin) of the angle 2 pi U, U = uniform_open(w1).
 ATTNLIM_HD void polar_pair(double radius, std::uint32_t w1, double& z0, double& z1) {
-  const double turn = 2.0 * uniform_open(w1);  // angle in units of pi
   double s, c;
-#if defined(__CUDA_ARCH__)
-  sincospi(turn, &s, &c);
-#else
-  const double angle = turn * 3.14159265358979323846;
-  s = std::sin(angle);
-  c = std::cos(angle);
-#endif
+  sincospi_exact(2.0 * uniform_open(w1), s, c);  // angle in units of pi
   z0 = radius * c;
   z1 = radius * s;
 }
