@@ -59,12 +59,7 @@ class CpuEngine final : public Engine {
     return fmt::format("{} OpenMP threads", options().threads > 0 ? options().threads : omp_get_max_threads());
   }
   bool accelerator() const override { return false; }
-  std::optional<InputError> refusal(const RunSpec& spec) const override {
-    if (!spec.n.is_exact())
-      return InputError("n", fmt::format("the cpu engine enumerates keys: n must be an exact count below 2^63 "
-                                         "(got {})", spec.n.text()));
-    return std::nullopt;
-  }
+  std::optional<InputError> refusal(const RunSpec& spec) const override { return refuse_uncounted_n(spec, name()); }
 
  protected:
   std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range) override {

@@ -14,12 +14,7 @@ class CudaEngine final : public Engine {
   std::string name() const override { return "cuda"; }
   std::string device() const override { return device_; }
   bool accelerator() const override { return true; }
-  std::optional<InputError> refusal(const RunSpec& spec) const override {
-    if (!spec.n.is_exact())
-      return InputError("n", fmt::format("the cuda engine enumerates keys: n must be an exact count below 2^63 "
-                                         "(got {})", spec.n.text()));
-    return std::nullopt;
-  }
+  std::optional<InputError> refusal(const RunSpec& spec) const override { return refuse_uncounted_n(spec, name()); }
 
  protected:
   std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range) override {

@@ -33,6 +33,12 @@ std::vector<TrialState> Engine::run(const RunSpec& spec, const WorkRange& range)
   return run_range(spec, range);
 }
 
+std::optional<InputError> refuse_uncounted_n(const RunSpec& spec, const std::string& engine) {
+  if (spec.n.is_exact()) return std::nullopt;
+  return InputError("n", fmt::format("the {} engine enumerates keys: n must be an exact count below 2^63 (got {})",
+                                     engine, spec.n.text()));
+}
+
 bool engine_available(EngineChoice choice, std::string* why) {
   if (choice == EngineChoice::cuda) return cuda::available(why);
   if (why) why->clear();

@@ -7,6 +7,9 @@
 
 namespace attnlim {
 
+// The refusal every per-key engine shares: it enumerates keys, so n must be an exact count.
+std::optional<InputError> refuse_uncounted_n(const RunSpec& spec, const std::string& engine);
+
 std::unique_ptr<Engine> make_cpu_engine(const EngineOptions& options);   // host/cpu/cpu_engine.cpp
 std::unique_ptr<Engine> make_cuda_engine(const EngineOptions& options);  // host/engine/cuda_engine.cpp
 

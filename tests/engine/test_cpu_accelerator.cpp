@@ -3,6 +3,7 @@
 // and whole-backend top-k (indices and distances) bitwise equal to a scalar reference run.
 #include <gtest/gtest.h>
 
+#include "support/same_state.hpp"
 #include "support/sim.hpp"
 
 #include <algorithm>
@@ -224,17 +225,8 @@ TEST(CpuSimd, BackendMatchesScalarReference) {
       const auto want = scalar_reference(c);
       ASSERT_EQ(got.size(), want.size());
       for (std::size_t t = 0; t < got.size(); ++t) {
-        EXPECT_EQ(got[t].count, want[t].count);
-        EXPECT_EQ(got[t].min_distance, want[t].min_distance) << "d=" << d;
-        EXPECT_EQ(got[t].top_index, want[t].top_index) << "d=" << d;
-        EXPECT_EQ(got[t].top_distance, want[t].top_distance) << "d=" << d;
-        for (std::size_t b = 0; b < c.betas.size(); ++b) {
-          EXPECT_NEAR(got[t].s0[b] / want[t].s0[b], 1.0, 1e-12) << "d=" << d << " beta " << c.betas[b];
-          if (want[t].s1[b] != 0.0) EXPECT_NEAR(got[t].s1[b] / want[t].s1[b], 1.0, 1e-12);
-          EXPECT_NEAR(got[t].s2[b] / want[t].s2[b], 1.0, 1e-12);
-        }
-        for (std::size_t j = 0; j < got[t].vec.size(); ++j)
-          EXPECT_NEAR(got[t].vec[j], want[t].vec[j], 1e-12 * (std::fabs(want[t].vec[j]) + 1.0));
+        SCOPED_TRACE("d=" + std::to_string(d) + " " + sampler_name(tier) + " trial " + std::to_string(t));
+        attnlim_test::expect_same_but_rounding(got[t], want[t]);
       }
     }
 }

@@ -8,6 +8,7 @@
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/engine/engine.hpp"
+#include "support/same_state.hpp"
 #include "support/sim.hpp"
 
 using namespace attnlim;
@@ -119,17 +120,7 @@ TEST(Engine, KeyRangesMergeToTheWholeTrial) {
     }
     for (std::uint64_t t = 0; t < c.trials; ++t) {
       SCOPED_TRACE(std::string(sampler_name(tier)) + " trial " + std::to_string(t));
-      EXPECT_EQ(merged[t].count, whole[t].count);
-      EXPECT_EQ(merged[t].min_distance, whole[t].min_distance);
-      EXPECT_EQ(merged[t].top_index, whole[t].top_index);
-      EXPECT_EQ(merged[t].top_distance, whole[t].top_distance);
-      for (std::size_t b = 0; b < c.betas.size(); ++b) {
-        EXPECT_NEAR(merged[t].s0[b] / whole[t].s0[b], 1.0, 1e-12);
-        EXPECT_NEAR(merged[t].s2[b] / whole[t].s2[b], 1.0, 1e-12);
-        EXPECT_NEAR(merged[t].s1[b], whole[t].s1[b], 1e-12 * whole[t].s0[b]);
-      }
-      for (std::size_t j = 0; j < whole[t].vec.size(); ++j)
-        EXPECT_NEAR(merged[t].vec[j], whole[t].vec[j], 1e-12 * (std::abs(whole[t].vec[j]) + 1.0));
+      attnlim_test::expect_same_but_rounding(merged[t], whole[t]);
     }
   }
 }
@@ -146,9 +137,6 @@ TEST(Engine, AcceleratedBlocksMatchTheGenericKeyLoop) {
       const TrialState reference = cpu::run_block_reference(spec, 7, 1000, 21000);
       SCOPED_TRACE("d=" + std::to_string(d) + " " + sampler_name(tier));
       EXPECT_EQ(fast.count, 20000u);
-      EXPECT_EQ(fast.min_distance, reference.min_distance);
-      EXPECT_EQ(fast.top_index, reference.top_index);
-      EXPECT_EQ(fast.top_distance, reference.top_distance);
-      for (std::size_t b = 0; b < c.betas.size(); ++b) EXPECT_NEAR(fast.s0[b] / reference.s0[b], 1.0, 1e-12);
+      attnlim_test::expect_same_but_rounding(fast, reference);
     }
 }
