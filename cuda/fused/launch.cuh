@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "attnlim/core/errors.hpp"
+#include "attnlim/core/stop.hpp"
 #include "attnlim/engine/cuda_fused.hpp"
 #include "attnlim/state/layout.hpp"
 #include "device_steps.cuh"
@@ -36,7 +37,7 @@ struct Buffers {
 
 template <class Model, class Tier, bool Vector>
 std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, const WorkRange& range,
-                                      const LaunchOptions& options) {
+                                      const LaunchOptions& options, const std::function<void(double)>& progress) {
   int device = 0, sm_count = 0, blocks_per_sm = 0;
   ATTNLIM_CUDA_CHECK(cudaGetDevice(&device));
   ATTNLIM_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device));
@@ -103,6 +104,7 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
 
   std::vector<TrialState> result;
   result.reserve(range.trials);
+  double keys_done = 0;
   for (std::uint64_t group_first = 0; group_first < range.trials; group_first += group) {
     const std::uint64_t trials_now = std::min(group, range.trials - group_first);
     buf.acc_count.zero();
@@ -122,6 +124,13 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
         sort_candidates(buf.cand_distance.get(), buf.cand_index.get(), buf.sorted_distance.get(),
                         buf.sorted_index.get(), trials_now, segment, buf.offsets.get(), buf.sort_storage);
       launch_merge(merge, grid, trials_now);
+      // Between launches: the stop check, and progress (this launch's keys, once the device has run them).
+      throw_if_stop_requested();
+      if (progress) {
+        ATTNLIM_CUDA_CHECK(cudaDeviceSynchronize());
+        keys_done += static_cast<double>(fused.key_end - fused.key_begin) * static_cast<double>(trials_now);
+        progress(keys_done);
+      }
     }
 
     const std::vector<std::uint64_t> count = buf.acc_count.download(trials_now);
@@ -142,10 +151,10 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
 
 template <class Model, class Tier, bool Vector>
 std::vector<TrialState> run_fused(const Model& model, const RunSpec& spec, const WorkRange& range,
-                                  const LaunchOptions& options) {
+                                  const LaunchOptions& options, const std::function<void(double)>& progress) {
   validate(spec, range);
   try {
-    return fused::run_on_device<Model, Tier, Vector>(model, spec, range, options);
+    return fused::run_on_device<Model, Tier, Vector>(model, spec, range, options, progress);
   } catch (const std::bad_alloc&) {
     throw DeviceError("fused launch: host allocation failed (out of memory)");
   }
@@ -156,7 +165,8 @@ std::vector<TrialState> run_fused(const Model& model, const RunSpec& spec, const
 // One line per model file: every fused entry point of Model (distance-only where the model allows).
 #define ATTNLIM_CUDA_INSTANTIATE_TIER(Model, Tier, Vector)                                                   \
   template std::vector<attnlim::TrialState> attnlim::cuda::run_fused<Model, Tier, Vector>(                  \
-      const Model&, const attnlim::RunSpec&, const attnlim::WorkRange&, const attnlim::cuda::LaunchOptions&);
+      const Model&, const attnlim::RunSpec&, const attnlim::WorkRange&, const attnlim::cuda::LaunchOptions&, \
+      const std::function<void(double)>&);
 #define ATTNLIM_CUDA_INSTANTIATE_SYMMETRIC(Model)                \
   ATTNLIM_CUDA_INSTANTIATE_TIER(Model, attnlim::FullKey, false)  \
   ATTNLIM_CUDA_INSTANTIATE_TIER(Model, attnlim::FullKey, true)   \

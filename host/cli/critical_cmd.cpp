@@ -9,7 +9,7 @@
 #include "attnlim/io/files.hpp"
 #include "attnlim/io/parse.hpp"
 #include "options.hpp"
-#include "progress.hpp"
+#include "run_guard.hpp"
 
 namespace attnlim::cli {
 
@@ -34,8 +34,11 @@ void register_critical(CLI::App& app) {
     add_if_given(outputs, sub, "json", o->json);
     check_output_paths(outputs);
     const auto engine = make_cli_engine(choice, o->critical.threads);
-    const CriticalResult r = run_critical(*engine, c, stderr_progress("critical "));
-    end_progress_line();
+    CriticalResult r;
+    {
+      ProgressLine line(o->critical.quiet);
+      r = run_critical(*engine, c, line.callback());
+    }
     fmt::print("{}", to_table(r));
     if (sub->count("--json")) write_file_atomic(o->json, to_json(r).dump(2) + "\n");
   });

@@ -1,5 +1,7 @@
 // attnlim: simulator of the long-context limit of softmax attention.
 // Exit codes: 0 success, 2 bad input (one line naming the flag and the problem), 1 anything else.
+#include <signal.h>
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -7,9 +9,28 @@
 #include <fmt/core.h>
 
 #include "attnlim/core/errors.hpp"
+#include "attnlim/core/stop.hpp"
 #include "options.hpp"
 
+namespace {
+
+// SIGINT and SIGTERM ask the run to stop (engines check between blocks of work, within about a second);
+// a second signal of the same kind ends the process at once (SA_RESETHAND).
+extern "C" void on_stop_signal(int signal) { attnlim::request_stop(signal); }
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  install_stop_handlers();
   CLI::App app{"attnlim: the long-context limit of softmax attention, simulated on CUDA and CPU"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "attnlim 0.1.0");
@@ -45,6 +66,12 @@ int main(int argc, char** argv) {
     if (twice != std::string::npos) message = message.substr(0, twice) + ": given more than once";
     fmt::print(stderr, "attnlim: error: {}\n", message);
     return 2;
+  } catch (const attnlim::Interrupted& e) {
+    fmt::print(stderr,
+               "attnlim: interrupted by {}: stopped cleanly; no output file was written or changed (a sweep keeps "
+               "its finished points: run the same command to resume)\n",
+               e.signal() == SIGTERM ? "SIGTERM" : e.signal() == SIGINT ? "SIGINT" : "a stop request");
+    return 128 + e.signal();
   } catch (const attnlim::InputError& e) {
     fmt::print(stderr, "attnlim: error: {}\n", e.for_command_line());
     return 2;

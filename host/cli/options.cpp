@@ -59,6 +59,11 @@ CLI::Option* add_keys_option(CLI::App* sub, std::string& text) {
       ->capture_default_str();
 }
 
+CLI::Option* add_quiet_flag(CLI::App* sub, bool& quiet) {
+  return sub->add_flag("--quiet", quiet,
+                       "no progress line on stderr (otherwise: percent, rate and ETA once a run passes 2 s)");
+}
+
 void add_if_given(std::vector<OutputFile>& outputs, const CLI::App* sub, const std::string& field,
                   const std::string& path) {
   if (sub->count(field_flag(field)) > 0) outputs.push_back({field, path});
@@ -80,6 +85,7 @@ void add_critical_options(CLI::App* sub, CriticalOptions& o, const std::string& 
   add_number_option(sub, "--threads", o.threads, "CPU threads (0: all)", "INT");
   sub->add_option("--backend", o.backend, "auto, cpu or cuda")->capture_default_str();
   sub->add_option("--sampler", o.sampler, "auto (projected), full or projected")->capture_default_str();
+  add_quiet_flag(sub, o.quiet);
 }
 
 CriticalConfig parse_critical_options(const CriticalOptions& o, std::uint64_t automatic_n_max) {

@@ -42,6 +42,8 @@ CLI::Option* add_list_option(CLI::App* sub, const std::string& name, std::vector
 std::string join_list(const std::vector<std::string>& items);
 // --keys SPEC (default uniform), the same help on every command.
 CLI::Option* add_keys_option(CLI::App* sub, std::string& text);
+// --quiet: no progress line (every command that can run long).
+CLI::Option* add_quiet_flag(CLI::App* sub, bool& quiet);
 
 // The output files of optional path options: one that was given is checked even when empty ("--csv ''"
 // is refused), one not given is skipped. `field` is the option's library name ("csv"). Pass the result
@@ -54,6 +56,7 @@ struct CriticalOptions {
   std::string n_min = "1000", n_max = "1000000", n_points = "7", trials = "400", observable = "ipr", target = "0.5",
               grid_points = "32", bootstrap = "400", seed = "1", threads = "0", backend = "auto", sampler = "auto",
               keys = "uniform";
+  bool quiet = false;
 };
 // `n_max_help` differs: verify's --n-max 0 picks a size for the hardware, critical's does not.
 void add_critical_options(CLI::App* sub, CriticalOptions& options, const std::string& n_max_help);

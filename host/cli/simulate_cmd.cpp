@@ -11,6 +11,7 @@
 #include "attnlim/io/files.hpp"
 #include "attnlim/io/parse.hpp"
 #include "options.hpp"
+#include "run_guard.hpp"
 
 namespace attnlim::cli {
 namespace {
@@ -21,7 +22,7 @@ struct SimulateOptions {
   std::string beta_scale = "abs";
   std::string top_k;  // empty: not given
   std::string seed = "1", backend = "auto", sampler = "auto", threads = "0", chunk = "65536";
-  bool output_vector = false;
+  bool output_vector = false, quiet = false;
   std::string csv, json;
 };
 
@@ -51,6 +52,7 @@ void register_simulate(CLI::App& app) {
   add_number_option(sub, "--threads", opt->threads, fmt::format("CPU threads (0: all; at most {})", kMaxThreads), "INT");
   add_number_option(sub, "--chunk", opt->chunk, "keys per work block (changes sums only by rounding)", "INT");
   sub->add_flag("--output-vector", opt->output_vector, "also compute the output O in the query frame (radial part and tangential norm)");
+  add_quiet_flag(sub, opt->quiet);
   sub->add_option("--csv", opt->csv, "write one row per (trial, beta) here")->type_name("PATH");
   sub->add_option("--json", opt->json, "write config, backend, keys_per_second and per-beta summaries here")->type_name("PATH");
   sub->callback([opt, sub] {
@@ -86,7 +88,11 @@ void register_simulate(CLI::App& app) {
     add_if_given(outputs, sub, "json", opt->json);
     check_output_paths(outputs);
     const auto engine = make_engine(choice, engine_options);
-    const SimulationResult r = simulate(*engine, spec, trials, scale, values);
+    SimulationResult r;
+    {
+      ProgressLine line(opt->quiet);
+      r = simulate(*engine, spec, trials, scale, values, line.callback());
+    }
     fmt::print("{}", to_table(r));
     if (sub->count("--csv")) write_file_atomic(opt->csv, to_csv(r));
     if (sub->count("--json")) write_file_atomic(opt->json, to_json(r).dump(2) + "\n");

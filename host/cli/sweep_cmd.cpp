@@ -10,7 +10,7 @@
 #include "attnlim/io/files.hpp"
 #include "attnlim/io/parse.hpp"
 #include "options.hpp"
-#include "progress.hpp"
+#include "run_guard.hpp"
 
 namespace attnlim::cli {
 
@@ -19,6 +19,7 @@ void register_sweep(CLI::App& app) {
     std::vector<std::string> ds = {"3"}, ns, specs;
     std::string n_min, n_max, n_points, trials = "100", seed = "1", top_k, threads = "0";
     std::string backend = "auto", sampler = "auto", out, keys = "uniform";
+    bool quiet = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand(
@@ -41,6 +42,7 @@ void register_sweep(CLI::App& app) {
   sub->add_option("--backend", o->backend, "auto, cpu or cuda")->capture_default_str();
   sub->add_option("--sampler", o->sampler, "auto (projected), full or projected")->capture_default_str();
   sub->add_option("--out", o->out, "output prefix: writes OUT.jsonl (source of truth) and OUT.csv")->type_name("PREFIX")->required();
+  add_quiet_flag(sub, o->quiet);
   sub->callback([o, sub] {
     SweepConfig c;
     for (auto d : parse_whole_list("d", join_list(o->ds), 2, kMaxDimension)) c.ds.push_back(static_cast<int>(d));
@@ -77,8 +79,11 @@ void register_sweep(CLI::App& app) {
     c.out = o->out;
     validate(c);  // also both output files
     const auto engine = make_cli_engine(parse_backend_option(o->backend), o->threads);
-    const SweepReport rep = run_sweep(*engine, c, stderr_progress("sweep "));
-    end_progress_line();
+    SweepReport rep;
+    {
+      ProgressLine line(o->quiet);
+      rep = run_sweep(*engine, c, line.callback());
+    }
     fmt::print("sweep: {} points, {} already done, {} run; results in {}.jsonl and {}.csv\n", rep.points_total,
                rep.points_skipped, rep.points_run, c.out, c.out);
   });

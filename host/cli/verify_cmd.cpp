@@ -14,9 +14,51 @@
 #include "attnlim/io/parse.hpp"
 #include "attnlim/keys/registry.hpp"
 #include "options.hpp"
-#include "progress.hpp"
+#include "run_guard.hpp"
 
 namespace attnlim::cli {
+
+namespace {
+
+// The files one verify run writes into its folder, and the folders it creates for them: if the run does not
+// finish (interrupted, failed), they are removed again, so the folder is as it was before the run and the
+// same command can be run again (an existing file there is refused).
+class ThisRunsFiles {
+ public:
+  explicit ThisRunsFiles(const std::string& folder) : folder_(folder) {
+    namespace fs = std::filesystem;
+    for (fs::path p = fs::absolute(folder_).lexically_normal(); !p.empty() && !fs::exists(p); p = p.parent_path()) {
+      created_.push_back(p);
+      if (p == p.parent_path()) break;
+    }
+    std::error_code ec;
+    fs::create_directories(folder_, ec);
+    if (ec) throw std::runtime_error("cannot create the folder " + folder_ + ": " + ec.message());
+  }
+  ~ThisRunsFiles() {
+    if (kept_) return;
+    std::error_code ec;
+    for (const std::string& file : files_) std::filesystem::remove(file, ec);
+    for (const auto& dir : created_) std::filesystem::remove(dir, ec);  // innermost first; only if empty
+  }
+  ThisRunsFiles(const ThisRunsFiles&) = delete;
+  ThisRunsFiles& operator=(const ThisRunsFiles&) = delete;
+
+  void write(const std::string& name, const std::string& content) {
+    const std::string path = folder_ + "/" + name;
+    write_file_atomic(path, content);
+    files_.push_back(path);
+  }
+  void keep() { kept_ = true; }
+
+ private:
+  std::string folder_;
+  std::vector<std::filesystem::path> created_;
+  std::vector<std::string> files_;
+  bool kept_ = false;
+};
+
+}  // namespace
 
 void register_verify(CLI::App& app) {
   struct Options {
@@ -54,9 +96,7 @@ void register_verify(CLI::App& app) {
       base.d = static_cast<int>(d);
       validate(base);
     }
-    std::error_code ec;
-    std::filesystem::create_directories(o->out, ec);
-    if (ec) throw std::runtime_error("cannot create the folder " + o->out + ": " + ec.message());
+    ThisRunsFiles outputs(o->out);  // removed again unless the run finishes: the folder stays as it was
     const std::string backend = choice == EngineChoice::automatic && !engine->accelerator()
                                     ? engine->name() + " (" + why + ")"
                                     : engine->name();
@@ -64,27 +104,42 @@ void register_verify(CLI::App& app) {
                fmt::join(ds, ","), base.n_min, base.n_max, base.n_points, base.trials, backend);
     nlohmann::json summary = nlohmann::json::array();
     std::string table = verify_table_header();
+    // One progress line over every d: keys done of the sum of the critical runs' plans.
+    double planned_total = 0, done_before = 0;
+    for (auto d : ds) {
+      CriticalConfig c = base;
+      c.d = static_cast<int>(d);
+      planned_total += planned_keys(c);
+    }
+    ProgressLine line(o->critical.quiet);
+    const ProgressCallback progress = line.callback();
     for (auto d64 : ds) {
       const int d = static_cast<int>(d64);
       CriticalConfig c = base;
       c.d = d;
-      const CriticalResult r = run_critical(*engine, c, stderr_progress("verify "));
-      end_progress_line();
-      write_file_atomic(fmt::format("{}/critical_d{}.json", o->out, d), to_json(r).dump(2) + "\n");
+      const double planned = planned_keys(c);
+      const CriticalResult r = run_critical(*engine, c, [&](const ProgressUpdate& u) {
+        progress(ProgressUpdate{"verify " + u.what, done_before + u.done, planned_total + (u.total - planned), u.unit});
+      });
+      done_before += r.keys_run;
+      planned_total += r.keys_run - planned;
+      outputs.write(fmt::format("critical_d{}.json", d), to_json(r).dump(2) + "\n");
+      line.end();
       table += verify_table_row(r);
       summary.push_back(verify_summary_entry(r));
       fmt::print("d={} done in {:.1f} s: exponent {:.4f} vs {:.4f}\n", d, r.seconds, r.fit.slope, r.predicted_exponent);
     }
     fmt::print("\n{}", table);
-    write_file_atomic(o->out + "/summary.json", summary.dump(2) + "\n");
+    outputs.write("summary.json", summary.dump(2) + "\n");
     if (o->figures) {
       const AnyKeyModel model = parse_key_model(base.keys, static_cast<int>(ds.front()));
       nlohmann::json fig;
       fig["collapse"] = collapse_data(*engine, model, {100, 1000, 10000, 100000}, 400, base.seed);
       fig["histogram"] = histogram_data(*engine, model, 10000, 1.0, 4000, base.seed);
-      write_file_atomic(o->out + "/figures.json", fig.dump() + "\n");
+      outputs.write("figures.json", fig.dump() + "\n");
       fmt::print("figure data in {}/figures.json; draw with: /usr/bin/python3 scripts/figures.py {}\n", o->out, o->out);
     }
+    outputs.keep();
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "attnlim/core/stop.hpp"
 #include "attnlim/engine/cpu_blocks.hpp"
 #include "block_function.hpp"
 #include "../engine/engines.hpp"
@@ -14,7 +15,8 @@ namespace attnlim {
 
 namespace cpu {
 
-std::vector<TrialState> run_trials(const RunSpec& spec, const WorkRange& range, const EngineOptions& options) {
+std::vector<TrialState> run_trials(const RunSpec& spec, const WorkRange& range, const EngineOptions& options,
+                                   const KeysDone& progress) {
   validate(spec, range);
   validate(options);
   const BlockFunction block = picked_block_function(spec);
@@ -25,24 +27,30 @@ std::vector<TrialState> run_trials(const RunSpec& spec, const WorkRange& range, 
   const std::uint64_t total_units = blocks_per_trial * range.trials;
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   // Work units (trial, block) in waves: blocks are computed in parallel, then merged into their trial
-  // strictly in block order, so the result does not depend on the thread count.
+  // strictly in block order, so the result does not depend on the thread count. Between waves: progress
+  // and the stop check (a unit is ~1 ms to ~10 ms of one thread; units of a stopped wave are skipped).
   const std::uint64_t wave = std::max<std::uint64_t>(256, 8 * static_cast<std::uint64_t>(threads));
+  double keys_done = 0;
   std::vector<TrialState> result(range.trials, TrialState(num_betas, spec.tangent_dim(), spec.top_k));
   std::vector<TrialState> partial(std::min(wave, total_units));
   for (std::uint64_t first = 0; first < total_units; first += wave) {
     const std::int64_t count = static_cast<std::int64_t>(std::min(wave, total_units - first));
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (std::int64_t u = 0; u < count; ++u) {
+      if (stop_requested()) continue;
       const std::uint64_t unit = first + static_cast<std::uint64_t>(u);
       const std::uint64_t trial = unit / blocks_per_trial, b = unit % blocks_per_trial;
       const std::uint64_t begin = range.key_begin + b * chunk;
       const std::uint64_t end = std::min(range.key_end, begin + chunk);
       partial[u] = block(spec, static_cast<std::uint32_t>(range.first_trial + trial), begin, end);
     }
+    throw_if_stop_requested();
     for (std::int64_t u = 0; u < count; ++u) {
       const std::uint64_t trial = (first + static_cast<std::uint64_t>(u)) / blocks_per_trial;
       result[trial].merge(partial[u], spec.betas.data());
+      keys_done += static_cast<double>(partial[u].count);
     }
+    if (progress) progress(keys_done);
   }
   return result;
 }
@@ -62,8 +70,8 @@ class CpuEngine final : public Engine {
   std::optional<InputError> refusal(const RunSpec& spec) const override { return refuse_uncounted_n(spec, name()); }
 
  protected:
-  std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range) override {
-    return cpu::run_trials(spec, range, options());
+  std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range, const KeysDone& progress) override {
+    return cpu::run_trials(spec, range, options(), progress);
   }
 };
 

@@ -83,7 +83,8 @@ struct Pass {
 };
 
 Pass run_pass(Engine& engine, const CriticalConfig& cc, const AnyKeyModel& model, std::uint64_t n, double log_lo,
-              double log_hi, int points, std::uint64_t trials, std::uint64_t first_trial, Observable obs) {
+              double log_hi, int points, std::uint64_t trials, std::uint64_t first_trial, Observable obs,
+              const KeysDone& progress) {
   RunSpec spec;
   spec.keys = model;
   spec.n = KeyCount::exact(n);
@@ -95,7 +96,7 @@ Pass run_pass(Engine& engine, const CriticalConfig& cc, const AnyKeyModel& model
     p.log_betas.push_back(log_lo + (log_hi - log_lo) * i / (points - 1));
     spec.betas.push_back(std::exp(p.log_betas.back()));
   }
-  const auto states = engine.run(spec, WorkRange::all_keys(spec, trials, first_trial));
+  const auto states = engine.run(spec, WorkRange::all_keys(spec, trials, first_trial), progress);
   p.per_trial.assign(states.size(), std::vector<double>(points));
   for (std::size_t t = 0; t < states.size(); ++t) {
     for (int b = 0; b < points; ++b) {
@@ -113,8 +114,18 @@ std::string exponent_label(const theory::LocalLaw& law, int d) { return law.a ==
 
 }  // namespace
 
-CriticalResult run_critical(Engine& engine, const CriticalConfig& cc,
-                            const std::function<void(const std::string&)>& progress) {
+namespace {
+std::uint64_t pilot_trials(const CriticalConfig& cc) { return std::max<std::uint64_t>(32, cc.trials / 8); }
+}  // namespace
+
+double planned_keys(const CriticalConfig& cc) {
+  double keys = 0;
+  for (std::uint64_t n : log_spaced_n(cc.n_min, cc.n_max, cc.n_points))
+    keys += static_cast<double>(n) * static_cast<double>(pilot_trials(cc) + cc.trials);
+  return keys;
+}
+
+CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const ProgressCallback& progress) {
   validate(cc);
   const AnyKeyModel model = parse_key_model(cc.keys, cc.d);
   if (auto refused = engine.refusal(RunSpec{model, cc.sampler, {1.0}, 0, false, cc.seed, KeyCount::exact(cc.n_max)}))
@@ -135,9 +146,20 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc,
   r.predicted_exponent = 1.0 / a;
   r.predicted_prefactor = r.lambda_star * (std::isfinite(law.c) ? std::pow(law.c, 1.0 / a) : std::exp(law.log_c / a));
   const auto start = std::chrono::steady_clock::now();
-  const std::uint64_t pilot_trials = std::max<std::uint64_t>(32, cc.trials / 8);
   const std::uint64_t pilot_first_trial = std::uint64_t{1} << 31;  // a counter range the fine pass never uses
-  for (std::uint64_t n : log_spaced_n(cc.n_min, cc.n_max, cc.n_points)) {
+  const std::vector<std::uint64_t> ns = log_spaced_n(cc.n_min, cc.n_max, cc.n_points);
+  double planned = planned_keys(cc);
+  for (std::size_t point = 0; point < ns.size(); ++point) {
+    const std::uint64_t n = ns[point];
+    // Progress within a pass: keys done so far plus the pass's own; a retried pass adds to the plan.
+    const auto pass_progress = [&](std::uint64_t unplanned_keys) -> KeysDone {
+      planned += static_cast<double>(unplanned_keys);
+      if (!progress) return {};
+      return [&, n, point](double done) {
+        progress(ProgressUpdate{fmt::format("critical d={} n={} ({}/{})", cc.d, n, point + 1, ns.size()),
+                                r.keys_run + done, planned, "keys"});
+      };
+    };
     CriticalPoint pt;
     pt.n = n;
     const KeyCount count = KeyCount::exact(n);
@@ -147,9 +169,10 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc,
     // Pilot: a wide grid (a factor e^7 either way of the prediction), widened until the mean crosses.
     double centre = std::log(pt.predicted_beta_star), half = 7.0, pilot_cross = std::nan("");
     for (int attempt = 0; attempt < 4 && std::isnan(pilot_cross); ++attempt, half *= 2) {
-      const Pass pilot = run_pass(engine, cc, model, n, centre - half, centre + half, kMaxBetas, pilot_trials,
-                                  pilot_first_trial, obs);
-      r.keys_run += static_cast<double>(n) * pilot_trials;
+      const std::uint64_t pilot_keys = n * pilot_trials(cc);
+      const Pass pilot = run_pass(engine, cc, model, n, centre - half, centre + half, kMaxBetas, pilot_trials(cc),
+                                  pilot_first_trial, obs, pass_progress(attempt ? pilot_keys : 0));
+      r.keys_run += static_cast<double>(pilot_keys);
       std::vector<double> mean(kMaxBetas, 0.0);
       for (const auto& row : pilot.per_trial)
         for (int b = 0; b < kMaxBetas; ++b) mean[b] += row[b] / pilot.per_trial.size();
@@ -163,8 +186,10 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc,
     Pass fine;
     CrossingEstimate est;
     for (int attempt = 0; attempt < 3; ++attempt, width *= 2) {
-      fine = run_pass(engine, cc, model, n, pilot_cross - width, pilot_cross + width, cc.grid_points, cc.trials, 0, obs);
-      r.keys_run += static_cast<double>(n) * cc.trials;
+      const std::uint64_t fine_keys = n * cc.trials;
+      fine = run_pass(engine, cc, model, n, pilot_cross - width, pilot_cross + width, cc.grid_points, cc.trials, 0, obs,
+                      pass_progress(attempt ? fine_keys : 0));
+      r.keys_run += static_cast<double>(fine_keys);
       est = estimate_crossing(fine.log_betas, fine.per_trial, target, cc.resamples, point_seed(cc.seed ^ 0xb007, cc.d, n));
       if (!std::isnan(est.log_beta) && est.failed_resamples <= cc.resamples / 100) break;
     }
@@ -183,9 +208,6 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc,
       pt.curve_stderr.push_back(m.stderr_of_mean());
     }
     r.points.push_back(pt);
-    if (progress)
-      progress(fmt::format("d={} n={}: beta* = {:.5g} [{:.5g}, {:.5g}], predicted {:.5g}", cc.d, n, pt.beta_star,
-                           pt.ci_low, pt.ci_high, pt.predicted_beta_star));
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<double> x, y, se, xg;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <fmt/core.h>
+
 namespace attnlim {
 
 Summary SimulationResult::summary(int beta_index, Observable observable) const {
@@ -10,7 +12,7 @@ Summary SimulationResult::summary(int beta_index, Observable observable) const {
 }
 
 SimulationResult simulate(Engine& engine, const RunSpec& spec, std::uint64_t trials, const BetaScale& scale,
-                          const std::vector<double>& beta_values) {
+                          const std::vector<double>& beta_values, const ProgressCallback& progress) {
   SimulationResult r;
   r.spec = spec;
   r.trials = trials;
@@ -20,7 +22,11 @@ SimulationResult simulate(Engine& engine, const RunSpec& spec, std::uint64_t tri
   r.backend = engine.name();
   r.device = engine.device();
   const auto start = std::chrono::steady_clock::now();
-  r.states = engine.run(spec, WorkRange::all_keys(spec, trials));
+  const double total = spec.n.value() * static_cast<double>(trials);
+  const std::string what = fmt::format("simulate d={} n={} ({} trials, {})", spec.d(), spec.n.text(), trials, r.backend);
+  KeysDone keys_done;
+  if (progress) keys_done = [&](double done) { progress(ProgressUpdate{what, done, total, "keys"}); };
+  r.states = engine.run(spec, WorkRange::all_keys(spec, trials), keys_done);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.keys_per_second = spec.n.value() * static_cast<double>(trials) / std::max(r.seconds, 1e-9);
   const int nb = static_cast<int>(spec.betas.size());

@@ -81,12 +81,6 @@ nlohmann::json sweep_fingerprint(const SweepConfig& c) {
 
 namespace {
 
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds)) return "?";
-  const long s = std::lround(seconds);
-  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, (s / 60) % 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
-}
-
 // The spec of one point: every beta of every spec, in order, with its value and scale name.
 struct Point {
   RunSpec spec;
@@ -112,7 +106,7 @@ Point make_point(const SweepConfig& c, int d, std::uint64_t n) {
 
 }  // namespace
 
-SweepReport run_sweep(Engine& engine, const SweepConfig& c, const std::function<void(const std::string&)>& progress) {
+SweepReport run_sweep(Engine& engine, const SweepConfig& c, const ProgressCallback& progress) {
   validate(c);
   for (int d : c.ds)  // the engine must take every point before any work is done
     if (auto refused = engine.refusal(make_point(c, d, c.ns.front()).spec)) throw *refused;
@@ -131,7 +125,7 @@ SweepReport run_sweep(Engine& engine, const SweepConfig& c, const std::function<
   // Everything is checked: the run goes ahead, and only now may files change.
   if (file.torn) write_file_atomic(jsonl, file.kept);
   SweepReport report;
-  double keys_left = 0, keys_done = 0, seconds_done = 0;
+  double keys_left = 0, keys_done = 0;  // keys_left: of every point still to run
   for (int d : c.ds)
     for (auto n : c.ns) {
       ++report.points_total;
@@ -146,7 +140,13 @@ SweepReport run_sweep(Engine& engine, const SweepConfig& c, const std::function<
         continue;
       }
       const Point point = make_point(c, d, n);
-      const SimulationResult r = simulate(engine, point.spec, c.trials, BetaScale{}, point.values);
+      ProgressCallback point_progress;
+      if (progress)
+        point_progress = [&](const ProgressUpdate& u) {
+          progress(ProgressUpdate{fmt::format("sweep [{}/{}] d={} n={}", index, report.points_total, d, n),
+                                  keys_done + u.done, keys_left, "keys"});
+        };
+      const SimulationResult r = simulate(engine, point.spec, c.trials, BetaScale{}, point.values, point_progress);
       nlohmann::json rec = {{"sweep", fingerprint}, {"d", d},           {"n", n},
                             {"seed", point.spec.seed}, {"backend", r.backend}, {"seconds", r.seconds},
                             {"keys_per_second", r.keys_per_second}};
@@ -162,11 +162,6 @@ SweepReport run_sweep(Engine& engine, const SweepConfig& c, const std::function<
       write_file_atomic(csv, sweep_csv(records));
       ++report.points_run;
       keys_done += static_cast<double>(n) * c.trials;
-      seconds_done += r.seconds;
-      const double rate = keys_done / std::max(seconds_done, 1e-9);
-      if (progress)
-        progress(fmt::format("[{}/{}] d={} n={}: {:.3g} keys/s, ETA {}", index, report.points_total, d, n, rate,
-                             format_duration((keys_left - keys_done) / rate)));
     }
   // Also (re)write the CSV when everything was already done, so it always matches the records.
   if (report.points_run == 0) write_file_atomic(csv, sweep_csv(records));

@@ -17,8 +17,8 @@ class CudaEngine final : public Engine {
   std::optional<InputError> refusal(const RunSpec& spec) const override { return refuse_uncounted_n(spec, name()); }
 
  protected:
-  std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range) override {
-    return cuda::run(spec, range);
+  std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range, const KeysDone& progress) override {
+    return cuda::run(spec, range, cuda::LaunchOptions{}, progress);
   }
 
  private:

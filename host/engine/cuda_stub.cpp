@@ -13,7 +13,8 @@ bool available(std::string* why) {
   return false;
 }
 std::string device_name() { return "none"; }
-std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const LaunchOptions&) {
+std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const LaunchOptions&,
+                            const std::function<void(double)>&) {
   validate(spec, range);  // bad input is an input error with or without a device
   throw DeviceError(kWhy);
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "attnlim/core/stop.hpp"
 #include "attnlim/engine/cuda_runtime.hpp"
 #include "engines.hpp"
 
@@ -27,10 +28,11 @@ bool Engine::supports(const RunSpec& spec, std::string* why) const {
   return !refused;
 }
 
-std::vector<TrialState> Engine::run(const RunSpec& spec, const WorkRange& range) {
+std::vector<TrialState> Engine::run(const RunSpec& spec, const WorkRange& range, const KeysDone& progress) {
   validate(spec, range);
   if (auto refused = refusal(spec)) throw *refused;
-  return run_range(spec, range);
+  throw_if_stop_requested();
+  return run_range(spec, range, progress);
 }
 
 std::optional<InputError> refuse_uncounted_n(const RunSpec& spec, const std::string& engine) {

@@ -19,6 +19,7 @@
 #include "attnlim/drivers/grid.hpp"
 #include "attnlim/core/errors.hpp"
 #include "attnlim/drivers/sweep.hpp"
+#include "support/child_process.hpp"
 
 using namespace attnlim;
 namespace fs = std::filesystem;
@@ -147,16 +148,7 @@ TEST(SweepResume, KilledAndResumedEqualsUninterrupted) {
 
   // Start the same sweep, kill it (SIGKILL) once two points are on disk.
   const auto args = sweep_args(dir / "part");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv{const_cast<char*>(ATTNLIM_CLI_PATH)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(ATTNLIM_CLI_PATH, argv.data());
-    _exit(127);
-  }
+  const pid_t pid = attnlim_test::spawn_cli(args);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (count_lines(dir / "part.jsonl") < 2 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -2,11 +2,13 @@
 // split by keys as well as by trials (the pieces merge to the whole).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include "attnlim/core/errors.hpp"
+#include "attnlim/core/stop.hpp"
 #include "attnlim/engine/engine.hpp"
 #include "support/same_state.hpp"
 #include "support/sim.hpp"
@@ -139,4 +141,26 @@ TEST(Engine, AcceleratedBlocksMatchTheGenericKeyLoop) {
       EXPECT_EQ(fast.count, 20000u);
       attnlim_test::expect_same_but_rounding(fast, reference);
     }
+}
+
+// A stop request (SIGINT in the CLI, KeyboardInterrupt in Python) makes a run throw Interrupted with the
+// reason, from the engine itself; the progress callback hears keys done between blocks.
+TEST(Engine, StopsWhenAskedAndReportsKeysDone) {
+  Sim c = small_sim(SamplerTier::projected, false);
+  c.chunk_keys = 1000;
+  const auto engine = make_engine(EngineChoice::cpu, c.options());
+  std::vector<double> reported;
+  engine->run(c.spec(), c.range(), [&](double keys) { reported.push_back(keys); });
+  ASSERT_FALSE(reported.empty());
+  EXPECT_TRUE(std::is_sorted(reported.begin(), reported.end()));
+  EXPECT_EQ(reported.back(), static_cast<double>(c.n * c.trials));
+  request_stop(2);
+  try {
+    engine->run(c.spec(), c.range());
+    ADD_FAILURE() << "a run asked to stop ran";
+  } catch (const Interrupted& e) {
+    EXPECT_EQ(e.signal(), 2);
+  }
+  clear_stop();
+  EXPECT_NO_THROW(engine->run(c.spec(), c.range()));
 }

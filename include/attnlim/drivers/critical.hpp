@@ -11,6 +11,7 @@
 
 #include "attnlim/analysis/fit.hpp"
 #include "attnlim/engine/engine.hpp"
+#include "attnlim/io/progress.hpp"
 #include "attnlim/keys/tiers.hpp"
 
 namespace attnlim {
@@ -73,9 +74,11 @@ struct CriticalResult {
   std::string regime_reason;
 };
 
-// `progress` (may be empty) is called after each n with a one-line message.
-CriticalResult run_critical(Engine& engine, const CriticalConfig& config,
-                            const std::function<void(const std::string&)>& progress);
+// The keys a run is planned to draw (pilot and fine pass at every n; retries on a wider grid add to it).
+double planned_keys(const CriticalConfig& config);
+
+// `progress` (may be empty) hears the keys done of planned_keys(config) (the total grows if a pass is retried).
+CriticalResult run_critical(Engine& engine, const CriticalConfig& config, const ProgressCallback& progress = {});
 
 nlohmann::json to_json(const CriticalResult& result);
 std::string to_table(const CriticalResult& result);

@@ -10,6 +10,7 @@
 #include "attnlim/drivers/beta_scale.hpp"
 #include "attnlim/engine/engine.hpp"
 #include "attnlim/engine/run_spec.hpp"
+#include "attnlim/io/progress.hpp"
 #include "attnlim/state/observables.hpp"
 #include "attnlim/state/trial_state.hpp"
 
@@ -33,9 +34,9 @@ struct SimulationResult {
 };
 
 // Runs `trials` trials of every key of `spec` (betas absolute; beta_values and scale say how they were
-// given) on `engine`, and aggregates.
+// given) on `engine`, and aggregates. `progress` (may be empty) hears the keys done of n x trials.
 SimulationResult simulate(Engine& engine, const RunSpec& spec, std::uint64_t trials, const BetaScale& scale,
-                          const std::vector<double>& beta_values);
+                          const std::vector<double>& beta_values, const ProgressCallback& progress = {});
 
 nlohmann::json config_json(const SimulationResult& result);
 nlohmann::json to_json(const SimulationResult& result);

@@ -15,6 +15,7 @@
 
 #include "attnlim/drivers/beta_scale.hpp"
 #include "attnlim/engine/engine.hpp"
+#include "attnlim/io/progress.hpp"
 #include "attnlim/keys/tiers.hpp"
 
 namespace attnlim {
@@ -41,7 +42,7 @@ nlohmann::json sweep_fingerprint(const SweepConfig& config);
 struct SweepReport {
   int points_total = 0, points_skipped = 0, points_run = 0;
 };
-SweepReport run_sweep(Engine& engine, const SweepConfig& config,
-                      const std::function<void(const std::string&)>& progress);
+// `progress` (may be empty) hears the keys done of all points still to run.
+SweepReport run_sweep(Engine& engine, const SweepConfig& config, const ProgressCallback& progress = {});
 
 }  // namespace attnlim

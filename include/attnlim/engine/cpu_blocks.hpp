@@ -19,7 +19,9 @@ TrialState run_block_reference(const RunSpec& spec, std::uint32_t trial, std::ui
 
 // The range's trials: OpenMP over blocks of options.chunk_keys keys (from range.key_begin), merged into
 // their trial strictly in block order, so results are bitwise independent of the thread count and depend
-// on the block size only through rounding.
-std::vector<TrialState> run_trials(const RunSpec& spec, const WorkRange& range, const EngineOptions& options);
+// on the block size only through rounding. Reports keys done after each wave of blocks (and so checks for a
+// stop request: blocks not yet started are skipped, then Interrupted is thrown).
+std::vector<TrialState> run_trials(const RunSpec& spec, const WorkRange& range, const EngineOptions& options,
+                                   const KeysDone& progress = {});
 
 }  // namespace attnlim::cpu

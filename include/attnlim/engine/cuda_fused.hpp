@@ -13,6 +13,6 @@ namespace attnlim::cuda {
 
 template <class Model, class Tier, bool Vector>
 std::vector<TrialState> run_fused(const Model& model, const RunSpec& spec, const WorkRange& range,
-                                  const LaunchOptions& options);
+                                  const LaunchOptions& options, const std::function<void(double)>& progress);
 
 }  // namespace attnlim::cuda

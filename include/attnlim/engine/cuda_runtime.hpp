@@ -4,6 +4,7 @@
 // (host/engine/cuda_plan.cpp), built and tested with or without CUDA.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,9 @@ struct LaunchOptions {
 
 // The states of the range's trials over its keys: the same contract and the same random stream as the CPU
 // engine (a few ulps, identical top-k). Validates first (InputError); DeviceError on any CUDA failure.
-std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const LaunchOptions& options = {});
+// Between launches: keys done to `progress` and the stop check (Interrupted, core/stop.hpp).
+std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const LaunchOptions& options = {},
+                            const std::function<void(double)>& progress = {});
 
 // How run lays out its launches.
 struct LaunchPlan {

@@ -2,6 +2,7 @@
 // take an Engine& and never name a concrete backend; make_engine picks one.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,10 @@
 namespace attnlim {
 
 constexpr int kMaxThreads = 4096;  // --threads
+
+// Called by an engine from the caller's thread as work completes, with the keys done so far in this call
+// (all trials of the range together). Engines call it between blocks of work, never per key.
+using KeysDone = std::function<void(double keys_done)>;
 
 enum class EngineChoice { automatic, cpu, cuda };
 // "auto" | "cpu" | "cuda"; throws InputError naming `backend`.
@@ -41,12 +46,13 @@ class Engine {
   bool supports(const RunSpec& spec, std::string* why = nullptr) const;
 
   // validate(spec, range), then the engine's refusal as an InputError, then the states of the range's
-  // trials in trial order.
-  std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range);
+  // trials in trial order. Between blocks of work the engine reports keys done and checks for a stop
+  // request (core/stop.hpp): a run asked to stop throws Interrupted within about a second.
+  std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const KeysDone& progress = {});
   const EngineOptions& options() const { return options_; }
 
  protected:
-  virtual std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range) = 0;
+  virtual std::vector<TrialState> run_range(const RunSpec& spec, const WorkRange& range, const KeysDone& progress) = 0;
 
  private:
   EngineOptions options_;
