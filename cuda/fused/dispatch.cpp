@@ -13,10 +13,10 @@ template <class Model>
 std::vector<TrialState> run_model(const Model& model, const RunSpec& spec, const WorkRange& range,
                                   const LaunchOptions& options, const std::function<void(double)>& progress) {
   if (spec.tier == SamplerTier::projected) {
-    if constexpr (Model::kSymmetricAboutQuery) {
+    if constexpr (Model::kHasDistanceSampler) {
       return run_fused<Model, DistanceOnly, false>(model, spec, range, options, progress);
     } else {
-      throw std::logic_error("the distance-only tier for a model not symmetric about the query (validate refuses it)");
+      throw std::logic_error("the distance-only tier for a model without a distance sampler (validate refuses it)");
     }
   }
   if (spec.output_vector) return run_fused<Model, FullKey, true>(model, spec, range, options, progress);

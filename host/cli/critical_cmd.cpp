@@ -28,6 +28,7 @@ void register_critical(CLI::App& app) {
   sub->callback([o, sub] {
     CriticalConfig c = parse_critical_options(o->critical, 0);
     c.d = static_cast<int>(parse_whole("d", o->d, 2, kMaxDimension));
+    c.sampler = critical_sampler(o->critical, c);
     validate(c);
     const EngineChoice choice = parse_backend_option(o->critical.backend);
     std::vector<OutputFile> outputs;

@@ -10,10 +10,12 @@
 
 namespace attnlim::cli {
 
-SamplerTier parse_sampler(const std::string& name, bool output_vector) {
+SamplerTier parse_sampler(const std::string& name, bool output_vector, const AnyKeyModel& model) {
   if (name == "full") return SamplerTier::full;
   if (name == "projected") return SamplerTier::projected;
-  if (name == "auto") return output_vector ? SamplerTier::full : SamplerTier::projected;
+  if (name == "auto")
+    return !output_vector && supports_tier(model, SamplerTier::projected, nullptr) ? SamplerTier::projected
+                                                                                  : SamplerTier::full;
   throw InputError("sampler", "unknown sampler '" + name + "' (expected auto, full or projected)");
 }
 
@@ -102,8 +104,13 @@ CriticalConfig parse_critical_options(const CriticalOptions& o, std::uint64_t au
   c.resamples = static_cast<int>(parse_whole("bootstrap", o.bootstrap, 20, kMaxResamples));
   c.seed = parse_whole("seed", o.seed, 0, ~std::uint64_t{0});
   parse_whole("threads", o.threads, 0, kMaxThreads);
-  c.sampler = parse_sampler(o.sampler, false);
+  if (o.sampler != "auto" && o.sampler != "full" && o.sampler != "projected")
+    throw InputError("sampler", "unknown sampler '" + o.sampler + "' (expected auto, full or projected)");
   return c;
+}
+
+SamplerTier critical_sampler(const CriticalOptions& options, const CriticalConfig& config) {
+  return parse_sampler(options.sampler, false, parse_key_model(config.keys, config.d));
 }
 
 }  // namespace attnlim::cli

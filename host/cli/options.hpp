@@ -16,6 +16,7 @@
 #include "attnlim/drivers/critical.hpp"
 #include "attnlim/engine/engine.hpp"
 #include "attnlim/io/files.hpp"
+#include "attnlim/keys/registry.hpp"
 #include "attnlim/keys/tiers.hpp"
 
 namespace attnlim::cli {
@@ -26,8 +27,9 @@ void register_sweep(CLI::App& app);
 void register_critical(CLI::App& app);
 void register_verify(CLI::App& app);
 
-// --sampler auto|full|projected (auto: projected unless directions are needed).
-SamplerTier parse_sampler(const std::string& name, bool output_vector);
+// --sampler auto|full|projected. auto: projected where it can serve (no output vector, and the key model
+// symmetric about q with a distance sampler), else full.
+SamplerTier parse_sampler(const std::string& name, bool output_vector, const AnyKeyModel& model);
 
 // --backend auto|cpu|cuda, refused up front when cuda is asked for and no device can run it.
 EngineChoice parse_backend_option(const std::string& name);
@@ -60,9 +62,11 @@ struct CriticalOptions {
 };
 // `n_max_help` differs: verify's --n-max 0 picks a size for the hardware, critical's does not.
 void add_critical_options(CLI::App* sub, CriticalOptions& options, const std::string& n_max_help);
-// Everything but d, parsed strictly; `automatic_n_max` (0: none) replaces --n-max 0. Not yet validated
-// (validate(CriticalConfig) needs d).
+// Everything but d and the sampler, parsed strictly; `automatic_n_max` (0: none) replaces --n-max 0. Not yet
+// validated (validate(CriticalConfig) needs d); set d, then the sampler with critical_sampler.
 CriticalConfig parse_critical_options(const CriticalOptions& options, std::uint64_t automatic_n_max);
+// --sampler of critical and verify for the config's d and keys.
+SamplerTier critical_sampler(const CriticalOptions& options, const CriticalConfig& config);
 // The engine of --backend and --threads.
 std::unique_ptr<Engine> make_cli_engine(EngineChoice choice, const std::string& threads);
 

@@ -69,7 +69,7 @@ void register_simulate(CLI::App& app) {
     engine_options.threads = static_cast<int>(parse_whole("threads", opt->threads, 0, kMaxThreads));
     engine_options.chunk_keys = parse_whole("chunk", opt->chunk, 1, kMaxKeys);
     spec.output_vector = opt->output_vector;
-    spec.tier = parse_sampler(opt->sampler, opt->output_vector);
+    spec.tier = parse_sampler(opt->sampler, opt->output_vector, spec.keys);
     const BetaScale scale = parse_beta_scale(opt->beta_scale);
     // Checked as typed (a negative lambda is quoted as the user wrote it, not as the beta it gives).
     const std::string typed = join_list(opt->beta_values);

@@ -75,7 +75,7 @@ void register_sweep(CLI::App& app) {
     c.clamp_top_k = sub->count("--top-k") == 0;
     c.top_k = c.clamp_top_k ? kDefaultTopK : static_cast<int>(parse_whole("top_k", o->top_k, 0, kMaxTopK));
     parse_whole("threads", o->threads, 0, kMaxThreads);
-    c.sampler = parse_sampler(o->sampler, false);
+    c.sampler = parse_sampler(o->sampler, false, parse_key_model(c.keys, c.ds.front()));
     c.out = o->out;
     validate(c);  // also both output files
     const auto engine = make_cli_engine(parse_backend_option(o->backend), o->threads);

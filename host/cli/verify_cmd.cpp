@@ -94,6 +94,7 @@ void register_verify(CLI::App& app) {
     check_output_folder("out", o->out, files);
     for (auto d : ds) {
       base.d = static_cast<int>(d);
+      base.sampler = critical_sampler(o->critical, base);
       validate(base);
     }
     ThisRunsFiles outputs(o->out);  // removed again unless the run finishes: the folder stays as it was

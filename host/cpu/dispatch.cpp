@@ -13,10 +13,10 @@ namespace {
 template <class Model>
 BlockFunction pick(const RunSpec& spec, bool reference) {
   if (spec.tier == SamplerTier::projected) {
-    if constexpr (Model::kSymmetricAboutQuery) {
+    if constexpr (Model::kHasDistanceSampler) {
       return reference ? &reference_block<Model, DistanceOnly, false> : &model_block<Model, DistanceOnly, false>;
     } else {
-      throw std::logic_error("the distance-only tier for a model not symmetric about the query (validate refuses it)");
+      throw std::logic_error("the distance-only tier for a model without a distance sampler (validate refuses it)");
     }
   }
   if (spec.output_vector)

@@ -53,7 +53,7 @@ int dimension(const AnyKeyModel& model) {
 }
 
 bool symmetric_about_query(const AnyKeyModel& model) {
-  return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kSymmetricAboutQuery; }, model);
+  return std::visit([](const auto& m) { return m.symmetric_about_query(); }, model);
 }
 
 void validate(const AnyKeyModel& model) {
@@ -61,7 +61,8 @@ void validate(const AnyKeyModel& model) {
 }
 
 bool supports_tier(const AnyKeyModel& model, SamplerTier tier, std::string* why) {
-  if (tier == SamplerTier::projected && !symmetric_about_query(model)) {
+  const bool has_distance = std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kHasDistanceSampler; }, model);
+  if (tier == SamplerTier::projected && (!has_distance || !symmetric_about_query(model))) {
     if (why)
       *why = fmt::format("the key model {} is not symmetric about the query, so its distance alone does not "
                          "carry its law: use {} full",

@@ -5,8 +5,8 @@
 namespace attnlim {
 
 namespace {
-const char* const kNames[kNumObservables] = {"e_min", "w_max", "ipr",      "n_eff",       "entropy",
-                                              "bias",  "log_z", "o_radial", "o_tangential"};
+const char* const kNames[kNumObservables] = {"e_min", "w_max", "ipr",  "n_eff", "entropy",
+                                              "bias",  "log_z", "o_e1", "o_e2",  "o_rest"};
 }
 
 const char* observable_name(Observable o) { return kNames[index_of(o)]; }
@@ -37,13 +37,12 @@ std::array<double, kNumObservables> trial_observables(const TrialState& st, int 
   const double bias = st.min_distance + s1 / s0;
   o[index_of(Observable::bias)] = bias;
   o[index_of(Observable::log_z)] = beta * (1.0 - st.min_distance) + std::log(s0);
-  o[index_of(Observable::o_radial)] = 1.0 - bias;
-  double norm_sq = 0.0;
-  for (int j = 0; j < st.tangent_dim; ++j) {
-    const double v = st.vec[static_cast<std::size_t>(b) * st.tangent_dim + j];
-    norm_sq += v * v;
-  }
-  o[index_of(Observable::o_tangential)] = std::sqrt(norm_sq) / s0;
+  o[index_of(Observable::o_e1)] = 1.0 - bias;
+  const double* v = st.tangent_dim ? st.vec.data() + static_cast<std::size_t>(b) * st.tangent_dim : nullptr;
+  double rest_sq = 0.0;
+  for (int j = 1; j < st.tangent_dim; ++j) rest_sq += v[j] * v[j];
+  o[index_of(Observable::o_e2)] = st.tangent_dim ? v[0] / s0 : 0.0;
+  o[index_of(Observable::o_rest)] = std::sqrt(rest_sq) / s0;
   return o;
 }
 

@@ -140,7 +140,7 @@ TEST_F(Cli, WritesDocumentedJsonAndCsv) {
   ASSERT_EQ(j["results"].size(), 3u);
   // critical scale in d = 3: beta = lambda (n c_3)^{2/2} = lambda n / 2
   EXPECT_DOUBLE_EQ(j["results"][1]["beta"].get<double>(), 0.5 * 2000 / 2.0);
-  for (const char* name : {"e_min", "w_max", "ipr", "entropy", "bias", "o_radial", "o_tangential"}) {
+  for (const char* name : {"e_min", "w_max", "ipr", "entropy", "bias", "o_e1", "o_e2", "o_rest"}) {
     EXPECT_TRUE(j["results"][2]["observables"][name].contains("mean")) << name;
     EXPECT_TRUE(j["results"][2]["observables"][name].contains("stderr")) << name;
   }

@@ -32,11 +32,15 @@ TEST(TheoryVsSimulation, SubcriticalOutputMatchesDeltaMethod) {
     EXPECT_NEAR(bias_s.moments.mean, pred.bias, 4 * bias_s.moments.stderr_of_mean()) << "beta " << c.betas[b];
     // Radial variance: the sample variance of O_1 over trials; its standard error for a Gaussian is
     // var * sqrt(2 / (T - 1)).
-    const double radial_var = r.summary(bi, Observable::o_radial).moments.variance();
+    const double radial_var = r.summary(bi, Observable::o_e1).moments.variance();
     EXPECT_NEAR(radial_var / pred.radial_variance, 1.0, 4 * std::sqrt(2.0 / (trials - 1))) << "beta " << c.betas[b];
-    // Tangential: E|O_perp|^2 = (d - 1) * (variance per direction); |O_perp|^2 is a scaled chi^2(d-1).
+    // Tangential: E|O_perp|^2 = (d - 1) * (variance per direction); |O_perp|^2 = o_e2^2 + o_rest^2 is a
+    // scaled chi^2(d-1).
     Moments perp_sq;
-    for (double v : r.values[b][index_of(Observable::o_tangential)]) perp_sq.add(v * v);
+    for (std::size_t t = 0; t < r.states.size(); ++t) {
+      const double e2 = r.values[b][index_of(Observable::o_e2)][t], rest = r.values[b][index_of(Observable::o_rest)][t];
+      perp_sq.add(e2 * e2 + rest * rest);
+    }
     const double expected = (c.d - 1) * pred.tangential_variance;
     EXPECT_NEAR(perp_sq.mean / expected, 1.0, 4 * std::sqrt(2.0 / ((c.d - 1) * trials))) << "beta " << c.betas[b];
     // Effective sample size: ipr = sum w^2 concentrates on M(2b) / (n M(b)^2).

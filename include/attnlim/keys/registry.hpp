@@ -1,7 +1,8 @@
 // Every key model, listed once (DESIGN.md, the key-model seam). A model is a trivially copyable struct
-// with __host__ __device__ samplers `distance(KeyStream)` (DistanceOnly, where kSymmetricAboutQuery) and
-// `key(KeyStream, tangential)` (FullKey), `kName` for --keys, and host hooks (parse, describe, validate,
-// local_law, distance_log_cdf, limit_output) defined in host/model/<name>.cpp.
+// with __host__ __device__ samplers `key(KeyStream, tangential)` (FullKey) and, where kHasDistanceSampler,
+// `distance(KeyStream)` (DistanceOnly, used when symmetric_about_query()), `kName` for --keys, and host
+// hooks (parse, describe, validate, symmetric_about_query, local_law, distance_log_cdf, limit_output)
+// defined in host/model/<name>.cpp.
 //
 // Adding a model: its header (include it here) and its alternative in AnyKeyModel; its hooks file
 // (host/model/); one CPU instantiation file (host/cpu/keys/) and one CUDA instantiation file (cuda/keys/);
@@ -31,6 +32,8 @@ std::vector<std::string> key_model_names();
 
 std::string describe(const AnyKeyModel& model);  // canonical SPEC, recorded in JSON and sweep fingerprints
 int dimension(const AnyKeyModel& model);          // d of S^{d-1}
+// The law is invariant under the rotations that fix q: E carries every scalar observable, and the
+// distance-only tier may sample it (where the model has a distance sampler).
 bool symmetric_about_query(const AnyKeyModel& model);
 void validate(const AnyKeyModel& model);          // InputError naming "keys"
 // Whether `tier` can sample this model; *why says why not (DistanceOnly needs symmetry about q).

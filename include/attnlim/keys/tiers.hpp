@@ -27,7 +27,7 @@ ATTNLIM_HD double sample_key(const Model& model, const KeyStream& stream, double
   if constexpr (std::is_same<Tier, FullKey>::value) {
     return model.key(stream, tangential);
   } else {
-    static_assert(Model::kSymmetricAboutQuery, "the distance-only tier needs a model symmetric about the query");
+    static_assert(Model::kHasDistanceSampler, "the distance-only tier needs the model's distance sampler");
     return model.distance(stream);
   }
 }

@@ -132,7 +132,7 @@ ATTNLIM_HD std::uint32_t uniform_distance_blocks(const KeyStream& stream, int d)
 // The key model: trivially copyable, passed by value into kernels.
 struct UniformKeys {
   static constexpr const char* kName = "uniform";
-  static constexpr bool kSymmetricAboutQuery = true;  // E carries the whole law: DistanceOnly allowed
+  static constexpr bool kHasDistanceSampler = true;  // distance(): the DistanceOnly tier
 
   int d = 3;  // keys on S^{d-1}
 
@@ -145,6 +145,7 @@ struct UniformKeys {
   static UniformKeys parse(KeyParams& params, int d);  // "uniform" takes no parameters
   std::string describe() const;                        // the canonical SPEC
   void validate() const;
+  bool symmetric_about_query() const { return true; }  // E carries the whole law
   theory::LocalLaw local_law() const;                  // a = (d-1)/2, c = c_d
   double distance_log_cdf(double s) const;             // log P(E <= s) = log I_{s/2}(a, a)
   LimitOutput limit_output(double beta) const;         // A_d(beta) e_1

@@ -1,6 +1,7 @@
 // Observables of one trial at one beta, each one formula from the state's sums (softmax.hpp):
 // w_max = 1/s0, ipr = s2/s0^2, entropy = log s0 + beta s1/s0, bias = sum w E = m + s1/s0,
-// log Z = log sum e^{beta X} = beta (1 - m) + log s0; with --output-vector the output O in the query frame.
+// log Z = log sum e^{beta X} = beta (1 - m) + log s0; with --output-vector the output O in the query frame:
+// o_e1 = 1 - bias, o_e2 = v_1 / s0 and o_rest = |v_2..v_{d-1}| / s0 from the weighted tangential sum v.
 #pragma once
 #include <array>
 #include <optional>
@@ -19,16 +20,19 @@ enum class Observable : int {
   entropy,       // -sum w log w
   bias,          // sum w E = 1 - <O, q>
   log_z,         // log sum e^{beta X}
-  o_radial,      // <O, q> (--output-vector)
-  o_tangential,  // |O - <O, q> q| (--output-vector)
+  o_e1,          // <O, q>: the output on the query (--output-vector)
+  o_e2,          // <O, e_2>, e_2 the unit tangent at q toward the key model's axis (0 in law without one)
+  o_rest,        // the norm of the rest of O, orthogonal to q and e_2
 };
-constexpr int kNumObservables = 9;
+constexpr int kNumObservables = 10;
 
 constexpr int index_of(Observable o) { return static_cast<int>(o); }
 const char* observable_name(Observable o);
 std::optional<Observable> observable_from_name(const std::string& name);
 // Needs the weighted key sum (--output-vector).
-constexpr bool needs_output_vector(Observable o) { return o == Observable::o_radial || o == Observable::o_tangential; }
+constexpr bool needs_output_vector(Observable o) {
+  return o == Observable::o_e1 || o == Observable::o_e2 || o == Observable::o_rest;
+}
 // The observables a run reports, in this order: the scalar ones, then (with the output vector) the vector ones.
 std::vector<Observable> reported_observables(bool output_vector);
 
