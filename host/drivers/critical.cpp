@@ -37,7 +37,7 @@ void validate(const CriticalConfig& c) {
     throw InputError("d", fmt::format("must be between 2 and {} (got {})", kMaxDimension, c.d));
   const AnyKeyModel model = parse_key_model(c.keys, c.d);
   std::string why;
-  if (!supports_tier(model, c.sampler, &why)) throw InputError("sampler", why);
+  if (!supports_tier(model, c.sampler, &why)) throw InputError("keys", why);
   if (c.n_min < 2) throw InputError("n_min", fmt::format("must be at least 2 (got {})", c.n_min));
   if (c.n_max > kMaxKeys) throw InputError("n_max", fmt::format("must be at most {} (got {})", kMaxKeys, c.n_max));
   if (c.n_min > c.n_max)

@@ -26,7 +26,7 @@ void validate(const SweepConfig& c) {
   for (int d : c.ds) {
     const AnyKeyModel model = parse_key_model(c.keys, d);
     std::string why;
-    if (!supports_tier(model, c.sampler, &why)) throw InputError("sampler", why);
+    if (!supports_tier(model, c.sampler, &why)) throw InputError("keys", why);
   }
   if (c.ns.empty()) throw InputError("n", "the grid is empty");
   for (std::size_t i = 0; i < c.ns.size(); ++i) {

@@ -1,6 +1,7 @@
 #include "attnlim/drivers/theory_report.hpp"
 
 #include <cmath>
+#include <variant>
 #include <limits>
 #include <string>
 
@@ -99,21 +100,32 @@ TheoryReport theory_report(const TheoryRequest& args) {
   const LocalLaw law = local_law(model);
   json["keys"] = keys;
   json["d"] = args.d;
+  const bool uniform = std::holds_alternative<UniformKeys>(model);
   json["local_exponent"] = law.a;
-  add_row(table, "local_exponent", law.a, "a = (d-1)/2");
-  json["log_c_d"] = law.log_c;
-  if (std::isfinite(law.c)) {
-    json["c_d"] = law.c;
-    add_row(table, "c_d", law.c, "P(E <= s) ~ c_d s^a");
+  add_row(table, "local_exponent", law.a, uniform ? "a = (d-1)/2" : "a' of the keys' local law P(E <= s) ~ c s^a'");
+  json["log_local_constant"] = law.log_c;
+  json["local_constant"] = std::isfinite(law.c) ? nlohmann::json(law.c) : nlohmann::json(nullptr);
+  if (!uniform) {
+    if (std::isfinite(law.c)) add_row(table, "local_constant", law.c, "c of the keys' local law");
+    add_row(table, "log_local_constant", law.log_c);
+  }
+  const LocalLaw uniform_keys = uniform_law(args.d);
+  json["log_c_d"] = uniform_keys.log_c;
+  if (std::isfinite(uniform_keys.c)) {
+    json["c_d"] = uniform_keys.c;
+    add_row(table, "c_d", uniform_keys.c, "P(E <= s) ~ c_d s^a for uniform keys");
   } else {
     json["c_d"] = nullptr;
   }
-  add_row(table, "log_c_d", law.log_c);
+  add_row(table, "log_c_d", uniform_keys.log_c);
 
   if (args.beta) {
     const double beta = *args.beta;
     json["beta"] = beta;
-    put(json, table, "A_d", A_d(args.d, beta), "|O| for n -> infinity");
+    const LimitOutput limit = limit_output(model, beta);
+    put(json, table, "limit_o_e1", limit.e1, "<O, q> for n -> infinity");
+    put(json, table, "limit_o_e2", limit.e2, "<O, e_2> for n -> infinity (e_2 toward the keys' axis)");
+    put(json, table, "A_d", A_d(args.d, beta), "|O| for n -> infinity, uniform keys");
     put(json, table, "bias_limit", bias(args.d, beta), "1 - A_d(beta)");
     put(json, table, "log_M", log_M(args.d, beta), "log E e^{beta X}");
     put(json, table, "tilted_variance", tilted_variance(args.d, beta), "A_d'(beta)");
@@ -124,7 +136,11 @@ TheoryReport theory_report(const TheoryRequest& args) {
     const double scale = critical_scale(law, n);
     put(json, table, "critical_scale", scale, "(n c_d)^{2/(d-1)}");
     put(json, table, "gaussian_score_scale", gaussian_score_scale(args.d, n), "sqrt(2 d log n)");
-    if (args.beta) {
+    if (args.beta && !uniform) {
+      put(json, table, "lambda_of_beta", *args.beta / scale, "beta / critical_scale");
+      add_text_row(table, "subcritical rows", "uniform keys only", "(the delta method's closed forms are for uniform keys)");
+    }
+    if (args.beta && uniform) {
       const double lambda_of_beta = *args.beta / scale;
       put(json, table, "lambda_of_beta", lambda_of_beta, "beta / critical_scale");
       // The subcritical rows only where they apply (theory.hpp, log_tilted_keys): not by lambda alone,

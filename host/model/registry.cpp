@@ -3,6 +3,7 @@
 // is added to AnyKeyModel (include/attnlim/keys/registry.hpp).
 #include "attnlim/keys/registry.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 #include <fmt/core.h>
@@ -64,9 +65,9 @@ bool supports_tier(const AnyKeyModel& model, SamplerTier tier, std::string* why)
   const bool has_distance = std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kHasDistanceSampler; }, model);
   if (tier == SamplerTier::projected && (!has_distance || !symmetric_about_query(model))) {
     if (why)
-      *why = fmt::format("the key model {} is not symmetric about the query, so its distance alone does not "
-                         "carry its law: use {} full",
-                         describe(model), field_ref("sampler"));
+      *why = fmt::format("{} is not symmetric about the query, so its distance alone does not carry its law and "
+                         "{} projected cannot draw it: use {} full (or auto)",
+                         describe(model), field_ref("sampler"), field_ref("sampler"));
     return false;
   }
   return true;
@@ -82,6 +83,53 @@ double distance_log_cdf(const AnyKeyModel& model, double s) {
 
 LimitOutput limit_output(const AnyKeyModel& model, double beta) {
   return std::visit([beta](const auto& m) { return m.limit_output(beta); }, model);
+}
+
+double log_mgf(const AnyKeyModel& model, double beta) {
+  return std::visit([beta](const auto& m) { return m.log_mgf(beta); }, model);
+}
+
+namespace {
+
+template <std::size_t I, class T, class... Ts>
+BaseKeyModel extract(int tag, const ModelStorage<T, Ts...>& storage) {
+  if (tag == static_cast<int>(I)) return BaseKeyModel(std::in_place_index<I>, storage.head);
+  if constexpr (sizeof...(Ts) > 0) return extract<I + 1, Ts...>(tag, storage.tail);
+  throw std::logic_error("mixture component with an unknown tag");
+}
+
+template <std::size_t I, class T, class... Ts>
+void place(const BaseKeyModel& model, ModelStorage<T, Ts...>& storage) {
+  if (model.index() == I) {
+    storage.head = std::get<I>(model);
+    return;
+  }
+  if constexpr (sizeof...(Ts) > 0) {
+    storage.tail = ModelStorage<Ts...>();
+    place<I + 1, Ts...>(model, storage.tail);
+  }
+}
+
+template <class... Ts>
+BaseKeyModel extract_all(int tag, const ModelStorage<Ts...>& storage) {
+  return extract<0, Ts...>(tag, storage);
+}
+template <class... Ts>
+void place_all(const BaseKeyModel& model, ModelStorage<Ts...>& storage) {
+  place<0, Ts...>(model, storage);
+}
+
+}  // namespace
+
+BaseKeyModel component_model(const MixtureKeys::Component& component) {
+  return extract_all(component.tag, component.model);
+}
+
+MixtureKeys::Component make_component(const BaseKeyModel& model) {
+  MixtureKeys::Component component;
+  component.tag = static_cast<int>(model.index());
+  place_all(model, component.model);
+  return component;
 }
 
 }  // namespace attnlim

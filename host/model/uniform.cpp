@@ -19,6 +19,8 @@ theory::LocalLaw UniformKeys::local_law() const { return theory::uniform_law(d);
 
 double UniformKeys::distance_log_cdf(double s) const { return theory::log_distance_cdf(d, s); }
 
+double UniformKeys::log_mgf(double beta) const { return theory::log_M(d, beta); }
+
 LimitOutput UniformKeys::limit_output(double beta) const { return LimitOutput{theory::A_d(d, beta), 0.0}; }
 
 }  // namespace attnlim

@@ -38,16 +38,25 @@ double log_ibeta_small(double p, double q, double log_x) {
 // Below this, ibeta is computed in log space (the smallest normal double is 2.2e-308).
 constexpr double kTinyProbability = 1e-280;
 
-double log_cdf_from_log_half_distance(double a, double log_x) {
-  if (log_x >= std::log(0.5)) return std::log(boost::math::ibeta(a, a, std::exp(log_x)));
+double log_ibeta_from_log(double p, double q, double log_x) {
+  if (log_x >= std::log(0.5)) return std::log(boost::math::ibeta(p, q, std::exp(log_x)));
   if (log_x > -700.0) {
-    const double p = boost::math::ibeta(a, a, std::exp(log_x));
-    if (p > kTinyProbability) return std::log(p);
+    const double value = boost::math::ibeta(p, q, std::exp(log_x));
+    if (value > kTinyProbability) return std::log(value);
   }
-  return log_ibeta_small(a, a, log_x);
+  return log_ibeta_small(p, q, log_x);
 }
 
+double log_cdf_from_log_half_distance(double a, double log_x) { return log_ibeta_from_log(a, a, log_x); }
+
 }  // namespace
+
+double log_beta_cdf(double p, double q, double x) {
+  if (!(p > 0) || !(q > 0)) refuse("p", fmt::format("Beta parameters must be > 0 (got {}, {})", p, q), "log_beta_cdf");
+  if (!(x >= 0.0 && x <= 1.0)) refuse("x", fmt::format("must be in [0, 1] (got {})", x), "log_beta_cdf");
+  if (x == 0.0) return -std::numeric_limits<double>::infinity();
+  return log_ibeta_from_log(p, q, std::log(x));
+}
 
 namespace {
 void require_distance(double s, const char* what) {

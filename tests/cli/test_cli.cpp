@@ -519,3 +519,40 @@ TEST_F(Cli, OldSweepFilesResumeAsUniformKeys) {
   EXPECT_NE(again.output.find("2 already done, 0 run"), std::string::npos) << again.output;
   EXPECT_EQ(read_text(prefix + ".jsonl"), old_lines);
 }
+
+// Every key model's bad input: one line naming --keys and the problem, exit 2, no file touched.
+TEST_F(Cli, BadKeyModelParametersAreRefused) {
+  const std::string json = " --json " + keep("out.json");
+  expect_refused("simulate --d 3 --keys vmf --n 100" + json, "--keys", "needs the parameter kappa");
+  expect_refused("simulate --d 3 --keys vmf:kappa=-1 --n 100" + json, "--keys", "0 <= kappa");
+  expect_refused("simulate --d 3 --keys vmf:kappa=1,angle=4 --n 100" + json, "--keys", "angle <= pi");
+  expect_refused("simulate --d 5 --keys subsphere:m=7 --n 100" + json, "--keys", "must not exceed d = 5");
+  expect_refused("simulate --d 5 --keys subsphere:m=1 --n 100" + json, "--keys", "from 2 to");
+  expect_refused("simulate --d 3 --keys power:gamma=-2 --n 100" + json, "--keys", "gamma > -(d-1)");
+  expect_refused("simulate --d 3 --keys harmonic:l=2,eps=1.5 --n 100" + json, "--keys", "|eps| <= 1");
+  expect_refused("simulate --d 3 --keys harmonic:l=1,eps=1,angle=3.141592653589793 --n 100" + json, "--keys",
+                 "another exponent");
+  expect_refused("simulate --d 3 --keys 'mix:0.5*uniform;0.4*uniform' --n 100" + json, "--keys", "sum to 0.9");
+  expect_refused("simulate --d 3 --keys 'mix:0.5*uniform;-0.5*uniform' --n 100" + json, "--keys", "> 0");
+  expect_refused("simulate --d 3 --keys 'mix:1*mix:1*uniform' --n 100" + json, "--keys", "cannot be a mixture");
+  expect_refused("simulate --d 3 --keys 'mix:uniform' --n 100" + json, "--keys", "WEIGHT*SPEC");
+  // A distance-only tier for a model that is not symmetric about q.
+  expect_refused("simulate --d 3 --keys vmf:kappa=2,angle=1 --sampler projected --n 100" + json, "--keys",
+                 "not symmetric about the query");
+  expect_refused("critical --d 3 --keys harmonic:l=2,eps=0.5,angle=1 --sampler projected" + json, "--keys",
+                 "not symmetric about the query");
+}
+
+// --sampler auto draws the distance alone where the model allows it, the whole key otherwise.
+TEST_F(Cli, AutoSamplerFollowsTheModel) {
+  const auto sampler_of = [&](const std::string& keys) {
+    const CliRun r = run_cli("simulate --d 3 --n 200 --trials 2 --beta 1 --backend cpu --keys '" + keys + "' --json " +
+                             at("a.json"));
+    EXPECT_EQ(r.status, 0) << r.output;
+    return nlohmann::json::parse(read_text(dir / "a.json"))["config"]["sampler"].get<std::string>();
+  };
+  EXPECT_EQ(sampler_of("vmf:kappa=3"), "projected");
+  EXPECT_EQ(sampler_of("vmf:kappa=3,angle=0.5"), "full");
+  EXPECT_EQ(sampler_of("mix:0.5*power:gamma=1;0.5*subsphere:m=2"), "projected");
+  EXPECT_EQ(sampler_of("mix:0.5*uniform;0.5*harmonic:l=1,eps=0.5,angle=2"), "full");
+}

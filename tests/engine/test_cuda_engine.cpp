@@ -233,6 +233,27 @@ std::vector<FusedCase> fused_cases() {
   add("one_key", make_config(2, SamplerTier::full, 1, 2, {0.0, 1e12}, 1, true), 0);
   add("no_top_k", make_config(5, SamplerTier::full, 1'000, 2, {0.0, 3.0}, 0, false), 0);
   add("few_blocks_many_launches", make_config(4, SamplerTier::full, 5'003, 3, {0.0, 7.0, 1e6}, 12, true), 1'000, 3);
+  // Every key model, both tiers where it has both, with and without the output vector: the same kernel
+  // template instantiated per model (cuda/keys/), against the CPU's generic key loop.
+  const std::pair<const char*, int> models[] = {{"vmf:kappa=4,angle=1.2", 3},
+                                                {"vmf:kappa=30", 5},
+                                                {"subsphere:m=3", 6},
+                                                {"power:gamma=-1.5", 6},
+                                                {"power:gamma=2", 16},
+                                                {"harmonic:l=2,eps=0.7,angle=0.9", 3},
+                                                {"harmonic:l=3,eps=-0.5", 8},
+                                                {"mix:0.9*vmf:kappa=20,angle=2.5;0.1*uniform", 3},
+                                                {"mix:0.5*power:gamma=1;0.5*subsphere:m=3", 4}};
+  for (const auto& [spec, d] : models) {
+    for (const bool vector : {false, true}) {
+      attnlim_test::Sim m = make_config(d, SamplerTier::full, 40'009, 2, {0.0, 5.0, 80.0, 1e4}, 8, vector);
+      m.keys = spec;
+      add(std::string(spec) + (vector ? " full vector" : " full"), m, 10'007);
+    }
+    attnlim_test::Sim p = make_config(d, SamplerTier::projected, 40'009, 2, {0.0, 5.0, 80.0, 1e4}, 8, false);
+    p.keys = spec;
+    if (attnlim::supports_tier(p.spec().keys, SamplerTier::projected, nullptr)) add(std::string(spec) + " projected", p, 0);
+  }
   return cases;
 }
 

@@ -37,14 +37,14 @@ TEST(KeyRegistry, ParsesUniformAtAnyDimension) {
     EXPECT_TRUE(supports_tier(model, SamplerTier::projected, nullptr));
     EXPECT_TRUE(supports_tier(model, SamplerTier::full, nullptr));
   }
-  EXPECT_EQ(key_model_names(), std::vector<std::string>{"uniform"});
+  EXPECT_EQ(key_model_names(), (std::vector<std::string>{"uniform", "vmf", "subsphere", "power", "harmonic", "mix"}));
 }
 
 TEST(KeyRegistry, RefusesBadSpecsWithOneReason) {
   EXPECT_NE(refusal("").find("empty"), std::string::npos);
   const std::string unknown = refusal("vmf2:kappa=1");
   EXPECT_NE(unknown.find("unknown key model 'vmf2'"), std::string::npos) << unknown;
-  EXPECT_NE(unknown.find("known: uniform"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("known: uniform, vmf, subsphere, power, harmonic, mix"), std::string::npos) << unknown;
   EXPECT_NE(refusal("uniform:x=1").find("no parameter 'x'"), std::string::npos);
   EXPECT_NE(refusal("uniform:").find("no parameters"), std::string::npos);
   EXPECT_NE(refusal("uniform:x").find("KEY=VALUE"), std::string::npos);

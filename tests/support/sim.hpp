@@ -2,6 +2,7 @@
 // engine layer's RunSpec, WorkRange and EngineOptions, and helpers that run it.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "attnlim/engine/cpu_blocks.hpp"
@@ -13,6 +14,7 @@ namespace attnlim_test {
 
 struct Sim {
   int d = 3;
+  std::string keys = "uniform";  // a --keys SPEC
   std::uint64_t n = 100000;
   std::uint64_t trials = 100;
   std::uint64_t first_trial = 0;
@@ -27,7 +29,7 @@ struct Sim {
   int tangent_dim() const { return output_vector ? d - 1 : 0; }
   attnlim::RunSpec spec() const {
     attnlim::RunSpec s;
-    s.keys = attnlim::UniformKeys{d};
+    s.keys = attnlim::parse_key_model(keys, d);
     s.tier = sampler;
     s.betas = betas;
     s.top_k = top_k;

@@ -45,7 +45,7 @@ void validate(const RunSpec& s) {
     throw InputError("sampler", fmt::format("projected keys carry no direction; use {} full with {}",
                                             field_ref("sampler"), field_ref("output_vector")));
   std::string why;
-  if (!supports_tier(s.keys, s.tier, &why)) throw InputError("sampler", why);
+  if (!supports_tier(s.keys, s.tier, &why)) throw InputError("keys", why);
 }
 
 void validate(const RunSpec& s, const WorkRange& r) {

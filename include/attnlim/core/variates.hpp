@@ -92,3 +92,97 @@ ATTNLIM_HD double gamma_marsaglia_tsang(double shape, const KeyStream& stream, s
 }
 
 }  // namespace attnlim
+
+namespace attnlim {
+
+// Reads a stream's words in order, block by block (draw 0, 1, ...): for samplers that take a variable
+// number of variates (rejection), so that each variate still comes from fixed words of the key's stream.
+struct WordCursor {
+  KeyStream stream;
+  std::uint32_t draw = 0;
+  int word = 4;
+  Philox4 block{};
+
+  ATTNLIM_HD explicit WordCursor(const KeyStream& s) : stream(s) {}
+  ATTNLIM_HD std::uint32_t next() {
+    if (word == 4) {
+      block = stream.block(draw++);
+      word = 0;
+    }
+    return block.v[word++];
+  }
+  ATTNLIM_HD double uniform() { return uniform_open(next()); }
+  ATTNLIM_HD double uniform_fine() {  // 64 bits: full relative precision near 0
+    const std::uint32_t hi = next();
+    return uniform64(hi, next());
+  }
+  ATTNLIM_HD double exponential() {
+    const std::uint32_t hi = next();
+    return exponential64(hi, next());
+  }
+  ATTNLIM_HD void normal_pair(double& z0, double& z1) {
+    const std::uint32_t w0 = next();
+    box_muller(w0, next(), z0, z1);
+  }
+};
+
+// k standard normals into out[0..k-1] (Box-Muller pairs); returns their sum of squares.
+ATTNLIM_HD double normals_from(WordCursor& cursor, int k, double* out) {
+  double sum_sq = 0.0;
+  for (int j = 0; j < k; j += 2) {
+    double z0, z1;
+    cursor.normal_pair(z0, z1);
+    out[j] = z0;
+    sum_sq += z0 * z0;
+    if (j + 1 < k) {
+      out[j + 1] = z1;
+      sum_sq += z1 * z1;
+    }
+  }
+  return sum_sq;
+}
+
+// Gamma(shape, 1) for any shape > 0 from the cursor's words.
+//  - 2 shape a whole number <= 7 (the half-integer shapes of chi^2 with <= 7 degrees of freedom): a sum of
+//    64-bit exponentials, plus half a squared normal for a half, so values near 0 keep full relative
+//    precision (they decide the nearest keys);
+//  - otherwise Marsaglia-Tsang (2000) on the cursor, and for shape < 1 the boost Gamma(shape + 1) U^{1/shape}.
+ATTNLIM_HD double gamma_variate(double shape, WordCursor& cursor) {
+  const double twice = 2.0 * shape;
+  if (twice == std::floor(twice) && twice <= 7.0) {
+    const int k = static_cast<int>(twice);
+    double sum = 0.0;
+    for (int j = 0; j < k / 2; ++j) sum += cursor.exponential();
+    if (k % 2) {
+      double z, unused;
+      cursor.normal_pair(z, unused);
+      sum += 0.5 * z * z;
+    }
+    return sum;
+  }
+  const double boost = shape < 1.0 ? std::pow(cursor.uniform_fine(), 1.0 / shape) : 1.0;
+  const double s = shape < 1.0 ? shape + 1.0 : shape;
+  const double dd = s - 1.0 / 3.0;
+  const double cc = 1.0 / std::sqrt(9.0 * dd);
+  for (;;) {
+    double x, unused;
+    cursor.normal_pair(x, unused);
+    const double t = 1.0 + cc * x;
+    const double u = cursor.uniform();
+    if (t <= 0.0) continue;
+    const double v = t * t * t;
+    const double x2 = x * x;
+    if (u < 1.0 - 0.0331 * x2 * x2 || std::log(u) < 0.5 * x2 + dd - dd * v + dd * std::log(v)) return dd * v * boost;
+  }
+}
+
+// Beta(p, q) as X / (X + Y), X ~ Gamma(p), Y ~ Gamma(q): full relative precision near 0 where X does, and
+// (if asked) 1 - B = Y / (X + Y) with full relative precision near 1.
+ATTNLIM_HD double beta_variate(double p, double q, WordCursor& cursor, double* one_minus = nullptr) {
+  const double x = gamma_variate(p, cursor);
+  const double y = gamma_variate(q, cursor);
+  if (one_minus) *one_minus = y / (x + y);
+  return x / (x + y);
+}
+
+}  // namespace attnlim

@@ -8,7 +8,8 @@
 namespace attnlim {
 
 // A key-model SPEC "name" or "name:k1=v1,k2=v2" split into its name and parameters (text as given).
-// Parameters are read with the accessors below; finish() refuses any that no accessor asked for.
+// Parameters are read with the accessors below; finish() refuses any that no accessor asked for. A model
+// whose parameters are not k=v pairs (a mixture's list of SPECs) reads the text after ':' with take_rest().
 // Every error is an InputError naming the field "keys" and quoting the SPEC.
 class KeyParams {
  public:
@@ -16,17 +17,21 @@ class KeyParams {
 
   const std::string& name() const { return name_; }
   const std::string& spec() const { return spec_; }
+  // The text after "name:" as it is ("" without ':'); the parameters then count as read.
+  std::string take_rest();
   // The value of parameter `key`: a finite real (required), or `fallback` where not given.
   double real(const std::string& key);
   double real(const std::string& key, double fallback);
   // A whole number in [min, max].
   long long whole(const std::string& key, long long min, long long max);
   // Refuses parameters that were given but never read (a typo would otherwise pass silently).
-  void finish() const;
+  void finish();
 
  private:
   const std::string* find(const std::string& key);
-  std::string name_, spec_;
+  void split_pairs();  // parses rest_ into values_ on first use
+  std::string name_, spec_, rest_;
+  bool has_colon_ = false, split_ = false, rest_taken_ = false;
   std::vector<std::pair<std::string, std::string>> values_;
   std::vector<bool> used_;
 };

@@ -4,23 +4,43 @@
 // hooks (parse, describe, validate, symmetric_about_query, local_law, distance_log_cdf, limit_output)
 // defined in host/model/<name>.cpp.
 //
-// Adding a model: its header (include it here) and its alternative in AnyKeyModel; its hooks file
+// Adding a model: its header (include it here) and its name in ATTNLIM_BASE_KEY_MODELS; its hooks file
 // (host/model/); one CPU instantiation file (host/cpu/keys/) and one CUDA instantiation file (cuda/keys/);
-// its tests. The engines dispatch once per run with std::visit; a model without an instantiation fails
-// at link time with its name.
+// its tests. Mixtures take every base model as a component. The engines dispatch once per run with
+// std::visit; a model without an instantiation fails at link time with its name.
 #pragma once
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "attnlim/keys/harmonic.hpp"
+#include "attnlim/keys/mixture.hpp"
 #include "attnlim/keys/model.hpp"
+#include "attnlim/keys/power.hpp"
+#include "attnlim/keys/subsphere.hpp"
 #include "attnlim/keys/tiers.hpp"
 #include "attnlim/keys/uniform.hpp"
+#include "attnlim/keys/vmf.hpp"
 #include "attnlim/theory/local_law.hpp"
+
+// Every base key model, once: the registry below and the mixture's components follow from this list.
+#define ATTNLIM_BASE_KEY_MODELS UniformKeys, VmfKeys, SubsphereKeys, PowerKeys, HarmonicKeys
 
 namespace attnlim {
 
-using AnyKeyModel = std::variant<UniformKeys>;
+using BaseKeyModel = std::variant<ATTNLIM_BASE_KEY_MODELS>;
+using MixtureKeys = MixtureOf<ATTNLIM_BASE_KEY_MODELS>;
+using AnyKeyModel = std::variant<ATTNLIM_BASE_KEY_MODELS, MixtureKeys>;
+
+// The mixture's host hooks, defined in host/model/mixture.cpp for this list of components.
+template <> MixtureKeys MixtureKeys::parse(KeyParams& params, int d);
+template <> std::string MixtureKeys::describe() const;
+template <> void MixtureKeys::validate() const;
+template <> bool MixtureKeys::symmetric_about_query() const;
+template <> theory::LocalLaw MixtureKeys::local_law() const;
+template <> double MixtureKeys::distance_log_cdf(double s) const;
+template <> double MixtureKeys::log_mgf(double beta) const;
+template <> LimitOutput MixtureKeys::limit_output(double beta) const;
 
 // ---- host: the hooks of whichever model is held (host/model/registry.cpp) ----
 
@@ -41,5 +61,10 @@ bool supports_tier(const AnyKeyModel& model, SamplerTier tier, std::string* why)
 theory::LocalLaw local_law(const AnyKeyModel& model);         // P(E <= s) ~ c s^{a'}
 double distance_log_cdf(const AnyKeyModel& model, double s);  // log P(E <= s)
 LimitOutput limit_output(const AnyKeyModel& model, double beta);
+double log_mgf(const AnyKeyModel& model, double beta);  // log E e^{beta <q, K>}
+
+// A mixture component as the variant of its base model, and back (host).
+BaseKeyModel component_model(const MixtureKeys::Component& component);
+MixtureKeys::Component make_component(const BaseKeyModel& model);
 
 }  // namespace attnlim

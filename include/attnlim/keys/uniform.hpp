@@ -31,8 +31,9 @@ ATTNLIM_HD int full_key_blocks(int d) { return (d + 3) / 4; }
 // which skips the angle (sin, cos) and the square root of every pair in between: the same key and the
 // same E as the sum of the d - 1 squared coordinates, up to rounding (a few ulps relative; tested).
 // Whether or not tangential is asked for, E is computed this way, so it depends on the key only.
-ATTNLIM_HD double uniform_key(const KeyStream& stream, int d, double* tangential) {
-  double g1 = 0.0, perp_sq = 0.0;
+// *e2 (if given) receives the key's component on e_2, z_1 / R (d >= 2), without the other components.
+ATTNLIM_HD double uniform_key(const KeyStream& stream, int d, double* tangential, double* e2 = nullptr) {
+  double g1 = 0.0, perp_sq = 0.0, z1_of_pair0 = 0.0;
   const int blocks = full_key_blocks(d);
   for (int b = 0; b < blocks; ++b) {
     const Philox4 block = stream.block(static_cast<std::uint32_t>(b));
@@ -47,10 +48,12 @@ ATTNLIM_UNROLL
         perp_sq += r2;
         continue;
       }
+      // (coordinate 1, e_2's, is in pair 0, which always takes its angle below)
       double z0, z1;
       polar_pair(std::sqrt(r2), w1, z0, z1);
       if (coord == 0) {
         g1 = z0;
+        z1_of_pair0 = both ? z1 : 0.0;
         if (both) perp_sq += z1 * z1;
       } else if (both) {
         perp_sq += r2;
@@ -64,9 +67,11 @@ ATTNLIM_UNROLL
     }
   }
   const double e = distance_from_parts(g1, perp_sq);
-  if (tangential) {
+  if (tangential || e2) {
     const double inv_radius = 1.0 / std::sqrt(g1 * g1 + perp_sq);
-    for (int j = 0; j < d - 1; ++j) tangential[j] *= inv_radius;
+    if (tangential)
+      for (int j = 0; j < d - 1; ++j) tangential[j] *= inv_radius;
+    if (e2) *e2 = z1_of_pair0 * inv_radius;
   }
   return e;
 }
@@ -148,6 +153,7 @@ struct UniformKeys {
   bool symmetric_about_query() const { return true; }  // E carries the whole law
   theory::LocalLaw local_law() const;                  // a = (d-1)/2, c = c_d
   double distance_log_cdf(double s) const;             // log P(E <= s) = log I_{s/2}(a, a)
+  double log_mgf(double beta) const;                   // log E e^{beta <q, K>} = log M_d(beta)
   LimitOutput limit_output(double beta) const;         // A_d(beta) e_1
 };
 

@@ -20,4 +20,8 @@ double distance_quantile_log(int d, double log_p);
 // log of that s (for tiny probabilities where s itself underflows, e.g. d = 2).
 double log_distance_quantile_log(int d, double log_p);
 
+// log I_x(p, q), the Beta(p, q) CDF at x, finite below the smallest double (a log-space series where I_x
+// underflows): the distance law of keys whose E/2 is Beta(p, q) (uniform: p = q = a; power: p = a + gamma/2).
+double log_beta_cdf(double p, double q, double x);
+
 }  // namespace attnlim::theory

@@ -1,0 +1,5 @@
+// The CPU engine's instantiation for SubsphereKeys (the generic key loop).
+#include "attnlim/keys/subsphere.hpp"
+#include "../key_loop.hpp"
+
+ATTNLIM_CPU_INSTANTIATE_SYMMETRIC(attnlim::SubsphereKeys)
