@@ -4,6 +4,8 @@
   collapse.png   E[w_max] and E[ipr] against lambda for several n, with the limit law's curves
   scaling.png    log beta* against log n per d, with the fitted and the predicted lines
   wmax_hist.png  histogram of w_max at a critical lambda against draws of the limit law
+  locality.png   measured exponent against 1/a' for five key models, and beta*(n) over the local law's
+                 prediction (from locality.json)
 
 Needs matplotlib and numpy (Debian: python3-matplotlib python3-numpy).
 """
@@ -96,6 +98,43 @@ def histogram(fig_data, out):
     plt.close(fig)
 
 
+def locality(rows, out):
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    ax = axes[0]
+    uniform = rows[0]["uniform_exponent"]
+    top = max(max(r["predicted_exponent"], r["exponent"]["ci_high"]) for r in rows) * 1.15
+    ax.plot([0, top], [0, top], "k-", lw=1, label="measured = 1/a' (the local law)")
+    ax.axhline(uniform, color="gray", ls="--", lw=1, label=f"uniform keys' 2/(d-1) = {uniform:g}")
+    for r in rows:
+        e = r["exponent"]
+        ax.errorbar([r["predicted_exponent"]], [e["estimate"]],
+                    yerr=[[e["estimate"] - e["ci_low"]], [e["ci_high"] - e["estimate"]]], fmt="o", capsize=3,
+                    label=f"{r['label']}: {r['keys']}")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("predicted exponent 1/a' (local law at q)")
+    ax.set_ylabel("measured exponent of beta*(n) [95% CI]")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    ax = axes[1]
+    for r in rows:
+        n = np.array([p["n"] for p in r["points"]], dtype=float)
+        ratio = np.array([p["beta_star"] / p["predicted_beta_star"] for p in r["points"]])
+        lo = np.array([p["ci_low"] / p["predicted_beta_star"] for p in r["points"]])
+        hi = np.array([p["ci_high"] / p["predicted_beta_star"] for p in r["points"]])
+        ax.errorbar(n, ratio, yerr=[ratio - lo, hi - ratio], fmt="o-", ms=3, capsize=2, label=r["label"])
+    ax.axhline(1.0, color="k", lw=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("n")
+    ax.set_ylabel("beta*(n) / (lambda* (n c)^(1/a'))")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.suptitle(f"Locality at d = {rows[0]['d']}: the critical scale follows the local law at q, not the keys' shape")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "locality.png"), dpi=120)
+    plt.close(fig)
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else "out/verify"
     summary = load(os.path.join(folder, "summary.json"))
@@ -105,7 +144,12 @@ def main():
         data = load(fig_path)
         collapse(data, folder)
         histogram(data, folder)
-    print(f"figures written to {folder}: scaling.png" + (", collapse.png, wmax_hist.png" if os.path.exists(fig_path) else ""))
+    drawn = ["scaling.png"] + (["collapse.png", "wmax_hist.png"] if os.path.exists(fig_path) else [])
+    locality_path = os.path.join(folder, "locality.json")
+    if os.path.exists(locality_path):
+        locality(load(locality_path), folder)
+        drawn.append("locality.png")
+    print(f"figures written to {folder}: " + ", ".join(drawn))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/drivers/critical.hpp"
+#include "attnlim/drivers/locality.hpp"
 #include "attnlim/drivers/verify.hpp"
 #include "attnlim/io/files.hpp"
 #include "attnlim/io/parse.hpp"
@@ -65,7 +66,7 @@ void register_verify(CLI::App& app) {
     std::vector<std::string> ds = {"3,4,5,6"};
     CriticalOptions critical;
     std::string out = "out/verify";
-    bool figures = true;
+    bool figures = true, locality = true;
   };
   auto o = std::make_shared<Options>();
   o->critical.trials = "800";  // ~5 minutes for d = 3..6 on 2 cores; exponent intervals about +-2.5%
@@ -79,6 +80,8 @@ void register_verify(CLI::App& app) {
       ->type_name("FOLDER")
       ->capture_default_str();
   sub->add_flag("!--no-figures", o->figures, "skip the data for the figures");
+  sub->add_flag("!--no-locality", o->locality,
+                "skip the locality experiment (critical for five key models at the first --d, into locality.json)");
   sub->callback([o] {
     // Everything is checked before anything is printed or created.
     const EngineChoice choice = parse_backend_option(o->critical.backend);
@@ -91,6 +94,7 @@ void register_verify(CLI::App& app) {
     std::vector<std::string> files = {"summary.json"};
     for (auto d : ds) files.push_back(fmt::format("critical_d{}.json", d));
     if (o->figures) files.push_back("figures.json");
+    if (o->locality) files.push_back("locality.json");
     check_output_folder("out", o->out, files);
     for (auto d : ds) {
       base.d = static_cast<int>(d);
@@ -132,6 +136,20 @@ void register_verify(CLI::App& app) {
     }
     fmt::print("\n{}", table);
     outputs.write("summary.json", summary.dump(2) + "\n");
+    if (o->locality) {
+      // Fewer trials and a smaller n than the exponent table: the five exponents differ by factors of 2.
+      CriticalConfig locality = base;
+      locality.d = static_cast<int>(ds.front());
+      locality.n_max = engine->accelerator() ? std::max(base.n_min + 10, base.n_max / 10)
+                                             : std::max(base.n_min + 10, std::min<std::uint64_t>(base.n_max, 300000));
+      locality.trials = std::max<std::uint64_t>(8, base.trials / 2);
+      const std::vector<LocalityRow> rows =
+          run_locality(*engine, locality, locality_cases(locality.d), line.callback());
+      line.end();
+      outputs.write("locality.json", locality_json(rows).dump(1) + "\n");
+      fmt::print("\nlocality at d = {} (the exponent follows the local law at q, not the keys' global shape):\n{}",
+                 locality.d, locality_table(rows));
+    }
     if (o->figures) {
       const AnyKeyModel model = parse_key_model(base.keys, static_cast<int>(ds.front()));
       nlohmann::json fig;

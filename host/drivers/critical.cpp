@@ -109,8 +109,15 @@ Pass run_pass(Engine& engine, const CriticalConfig& cc, const AnyKeyModel& model
   return p;
 }
 
-// How the predicted exponent is written in the reasons: 2/(d-1) where the local exponent is uniform keys'.
-std::string exponent_label(const theory::LocalLaw& law, int d) { return law.a == 0.5 * (d - 1) ? "2/(d-1)" : "1/a'"; }
+// How the predicted exponent and the local law are written in the reasons: uniform keys' names where the
+// law is uniform keys' (the same text as before key models existed), the general ones otherwise.
+struct LawLabels {
+  std::string exponent, power_law;
+};
+LawLabels law_labels(const AnyKeyModel& model) {
+  if (std::holds_alternative<UniformKeys>(model)) return {"2/(d-1)", "c_d s^a"};
+  return {"1/a'", "c s^a'"};
+}
 
 }  // namespace
 
@@ -232,18 +239,20 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const Prog
   }
   // The local law needs the nearest keys deep inside the power-law regime of the distance CDF.
   const double worst = r.points.back().local_law_error;
-  const std::string label = exponent_label(law, cc.d);
+  const LawLabels labels = law_labels(model);
+  const std::string& label = labels.exponent;
   if (worst < 0.05 && r.fit.slope_ci_low <= r.predicted_exponent && r.predicted_exponent <= r.fit.slope_ci_high) {
     r.regime = "local";
-    r.regime_reason = fmt::format("P(E<=s) is within {:.1f}% of c_d s^a at the largest n's mean E_(1), and the fitted "
-                                  "exponent's interval covers {}", 100 * worst, label);
+    r.regime_reason = fmt::format("P(E<=s) is within {:.1f}% of {} at the largest n's mean E_(1), and the fitted "
+                                  "exponent's interval covers {}", 100 * worst, labels.power_law, label);
   } else {
     r.regime = "pre-asymptotic";
     r.regime_reason = fmt::format(
-        "at the largest n the mean nearest distance is {:.3g}, where P(E<=s) differs from the power law c_d s^a by {:.1f}%; "
+        "at the largest n the mean nearest distance is {:.3g}, where P(E<=s) differs from the power law {} by {:.1f}%; "
         "fitted exponent {:.3f} vs {} = {:.3f}; against the Gaussian-score scale sqrt(2 d log n) the slope is {:.3f} "
         "(1 if that law held)",
-        r.points.back().mean_e_min, 100 * worst, r.fit.slope, label, r.predicted_exponent, r.gaussian_fit.slope);
+        r.points.back().mean_e_min, labels.power_law, 100 * worst, r.fit.slope, label, r.predicted_exponent,
+        r.gaussian_fit.slope);
   }
   return r;
 }

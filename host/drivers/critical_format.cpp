@@ -71,12 +71,15 @@ std::string to_table(const CriticalResult& r) {
                      rem ? fmt::format("{:.5g}", p.rem_beta_star) : "n/a",
                      rem ? fmt::format("{:.4f}", p.beta_star / p.rem_beta_star) : "n/a");
   }
-  s += "(local law: lambda* (n c_d)^{2/(d-1)}; REM, ipr only: sqrt(2 d log n) / (1 - target))\n";
-  s += fmt::format("exponent: {:.4f}  95% CI [{:.4f}, {:.4f}]  predicted 2/(d-1) = {:.4f}  (chi2/dof = {:.2f}/{})\n",
-                   r.fit.slope, r.fit.slope_ci_low, r.fit.slope_ci_high, r.predicted_exponent, r.fit.chi2, r.fit.dof);
-  s += fmt::format("prefactor: {:.4g}  95% CI [{:.4g}, {:.4g}]  predicted lambda* c_d^(2/(d-1)) = {:.4g} (lambda* = {:.5g})\n",
+  const bool uniform = r.keys == UniformKeys::kName;
+  s += uniform ? "(local law: lambda* (n c_d)^{2/(d-1)}; REM, ipr only: sqrt(2 d log n) / (1 - target))\n"
+               : "(local law: lambda* (n c)^{1/a'} of the keys' P(E <= s) ~ c s^a'; REM, ipr only: sqrt(2 d log n) / (1 - target))\n";
+  s += fmt::format("exponent: {:.4f}  95% CI [{:.4f}, {:.4f}]  predicted {} = {:.4f}  (chi2/dof = {:.2f}/{})\n",
+                   r.fit.slope, r.fit.slope_ci_low, r.fit.slope_ci_high, uniform ? "2/(d-1)" : "1/a'", r.predicted_exponent,
+                   r.fit.chi2, r.fit.dof);
+  s += fmt::format("prefactor: {:.4g}  95% CI [{:.4g}, {:.4g}]  predicted {} = {:.4g} (lambda* = {:.5g})\n",
                    std::exp(r.fit.intercept), std::exp(r.fit.intercept_ci_low), std::exp(r.fit.intercept_ci_high),
-                   r.predicted_prefactor, r.lambda_star);
+                   uniform ? "lambda* c_d^(2/(d-1))" : "lambda* c^(1/a')", r.predicted_prefactor, r.lambda_star);
   s += fmt::format("prefactor at the predicted exponent: {:.4g}  95% CI [{:.4g}, {:.4g}]  (measured/predicted {:.4f})\n",
                    r.fixed_prefactor, r.fixed_prefactor_ci_low, r.fixed_prefactor_ci_high,
                    r.fixed_prefactor / r.predicted_prefactor);
