@@ -7,6 +7,11 @@
   locality.png   measured exponent against 1/a' for five key models, and beta*(n) over the local law's
                  prediction (from locality.json)
 
+and, from the JSON of `attnlim heat` (`figures.py --heat HEAT.json [PNG]`, default PNG next to it):
+
+  heat.png       the drift beta <T(q) - q, e_2> against beta with the n = infinity and first-order laws,
+                 and the growth of degree-l harmonics per step against 1 + l(l+d-2)/beta
+
 Needs matplotlib and numpy (Debian: python3-matplotlib python3-numpy).
 """
 import json
@@ -135,7 +140,54 @@ def locality(rows, out):
     plt.close(fig)
 
 
+def heat(data, out_png):
+    rows = data["results"]
+    beta = np.array([r["beta"] for r in rows])
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    ax = axes[0]
+    mean = np.array([r["drift"]["mean"] for r in rows])
+    se = np.array([r["drift"]["stderr"] for r in rows])
+    ax.errorbar(beta, mean, yerr=2 * se, fmt="o", capsize=3, label="measured (2 standard errors)")
+    curve = data["exact_curve"]
+    ax.plot(curve["beta"], curve["drift"], "k-", lw=1.2, label="n = infinity")
+    first = rows[0]["predicted_drift_first_order"]
+    if first is not None:
+        ax.axhline(first, color="gray", ls="--", lw=1, label="first order: <grad log rho(q), e_2>")
+    ax.set_xscale("log")
+    ax.set_xlabel("beta")
+    ax.set_ylabel("drift beta <T(q) - q, e_2>")
+    ax.set_title(f"keys {data['config']['keys']}, d = {data['config']['d']}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    d = data["config"]["d"]
+    for l in range(1, data["config"]["max_l"] + 1):
+        g = [next(x for x in r["growth"] if x["l"] == l) for r in rows]
+        est = np.array([x["estimate"] for x in g]) - 1
+        err = np.array([x["stderr"] for x in g])
+        line = ax.errorbar(beta, est, yerr=2 * err, fmt="o", capsize=3, label=f"l = {l}")
+        fine = np.geomspace(beta.min() / 1.5, beta.max() * 1.5, 50)
+        ax.plot(fine, l * (l + d - 2) / fine, "-", color=line[0].get_color(), lw=1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("beta")
+    ax.set_ylabel("growth - 1 of the degree-l harmonic (lines: l(l+d-2)/beta)")
+    ax.set_title(f"rho = 1 + {data['config']['growth_eps']} P_l pushed through T")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.suptitle("The backward heat equation: one attention step moves q up the density and sharpens its harmonics")
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--heat":
+        path = sys.argv[2]
+        out_png = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(os.path.abspath(path)), "heat.png")
+        heat(load(path), out_png)
+        print(f"figure written: {out_png}")
+        return
     folder = sys.argv[1] if len(sys.argv) > 1 else "out/verify"
     summary = load(os.path.join(folder, "summary.json"))
     scaling(folder, summary, folder)

@@ -87,6 +87,10 @@ double HarmonicKeys::log_mgf(double beta) const {
   return theory::log_M(d, beta) + std::log(1.0 + eps * gegenbauer_normalized(l, d, cos_angle) * g0);
 }
 
+double HarmonicKeys::density_gradient_e2() const {
+  return eps * gegenbauer_normalized_derivative(l, d, cos_angle) * sin_angle;
+}
+
 LimitOutput HarmonicKeys::limit_output(double beta) const {
   const double p_mu = gegenbauer_normalized(l, d, cos_angle);
   const double dp_mu = gegenbauer_normalized_derivative(l, d, cos_angle);

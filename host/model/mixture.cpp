@@ -158,4 +158,20 @@ LimitOutput MixtureKeys::limit_output(double beta) const {
   return out;
 }
 
+template <>
+double MixtureKeys::density_at_query() const {
+  const std::vector<double> rho = over_components(*this, [](const auto& m) { return m.density_at_query(); });
+  double total = 0.0;
+  for (int j = 0; j < count; ++j) total += weight[j] * rho[j];
+  return total;
+}
+
+template <>
+double MixtureKeys::density_gradient_e2() const {
+  const std::vector<double> g = over_components(*this, [](const auto& m) { return m.density_gradient_e2(); });
+  double total = 0.0;
+  for (int j = 0; j < count; ++j) total += weight[j] * g[j];
+  return total;
+}
+
 }  // namespace attnlim

@@ -39,6 +39,8 @@ double PowerKeys::distance_log_cdf(double s) const { return theory::log_beta_cdf
 
 double PowerKeys::log_mgf(double beta) const { return beta + theory::beta_log_laplace(a_local(), a(), 2.0 * beta); }
 
+double PowerKeys::density_at_query() const { return gamma == 0.0 ? 1.0 : std::nan(""); }
+
 LimitOutput PowerKeys::limit_output(double beta) const {
   const double mean_u = theory::beta_tilted_mean(a_local(), a(), 2.0 * beta, [](double u) { return u; });
   return LimitOutput{1.0 - 2.0 * mean_u, 0.0};

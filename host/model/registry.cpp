@@ -85,6 +85,13 @@ LimitOutput limit_output(const AnyKeyModel& model, double beta) {
   return std::visit([beta](const auto& m) { return m.limit_output(beta); }, model);
 }
 
+double first_order_drift(const AnyKeyModel& model) {
+  if (symmetric_about_query(model)) return 0.0;
+  const double rho = std::visit([](const auto& m) { return m.density_at_query(); }, model);
+  const double gradient = std::visit([](const auto& m) { return m.density_gradient_e2(); }, model);
+  return gradient / rho;  // NaN propagates from a model without a smooth density
+}
+
 double log_mgf(const AnyKeyModel& model, double beta) {
   return std::visit([beta](const auto& m) { return m.log_mgf(beta); }, model);
 }

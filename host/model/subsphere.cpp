@@ -1,6 +1,8 @@
 // Host hooks of SubsphereKeys (include/attnlim/keys/subsphere.hpp): uniform keys' theory at dimension m.
 #include "attnlim/keys/subsphere.hpp"
 
+#include <cmath>
+
 #include <fmt/core.h>
 
 #include "attnlim/core/errors.hpp"
@@ -30,6 +32,8 @@ theory::LocalLaw SubsphereKeys::local_law() const { return theory::uniform_law(m
 double SubsphereKeys::distance_log_cdf(double s) const { return theory::log_distance_cdf(m, s); }
 
 double SubsphereKeys::log_mgf(double beta) const { return theory::log_M(m, beta); }
+
+double SubsphereKeys::density_at_query() const { return m == d ? 1.0 : std::nan(""); }
 
 LimitOutput SubsphereKeys::limit_output(double beta) const { return LimitOutput{theory::A_d(m, beta), 0.0}; }
 

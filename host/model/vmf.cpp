@@ -81,6 +81,10 @@ double VmfKeys::log_mgf(double beta) const {
   return theory::log_M(d, r) - theory::log_M(d, kappa);
 }
 
+double VmfKeys::density_at_query() const { return std::exp(kappa * cos_angle - theory::log_M(d, kappa)); }
+
+double VmfKeys::density_gradient_e2() const { return kappa * sin_angle * density_at_query(); }
+
 LimitOutput VmfKeys::limit_output(double beta) const {
   // E[e^{<z, K>} K] / E[e^{<z, K>}] for uniform K is A_d(|z|) z/|z|; the vMF density adds kappa mu to z = beta q.
   const double v1 = beta + kappa * cos_angle, v2 = kappa * sin_angle;

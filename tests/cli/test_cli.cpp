@@ -399,7 +399,7 @@ TEST_F(Cli, HelpTextFitsEachCommand) {
 TEST(CliReadme, SynopsesMatchHelp) {
   const std::string readme = read_text(fs::path(ATTNLIM_SOURCE_DIR) / "README.md");
   const std::regex flag("--[a-z][a-z-]*");
-  for (const char* command : {"simulate", "theory", "sweep", "critical", "verify"}) {
+  for (const char* command : {"simulate", "theory", "sweep", "critical", "verify", "heat"}) {
     const std::string heading = std::string("### `attnlim ") + command + "`";
     const auto section = readme.find(heading);
     ASSERT_NE(section, std::string::npos) << heading;

@@ -41,6 +41,8 @@ template <> theory::LocalLaw MixtureKeys::local_law() const;
 template <> double MixtureKeys::distance_log_cdf(double s) const;
 template <> double MixtureKeys::log_mgf(double beta) const;
 template <> LimitOutput MixtureKeys::limit_output(double beta) const;
+template <> double MixtureKeys::density_at_query() const;
+template <> double MixtureKeys::density_gradient_e2() const;
 
 // ---- host: the hooks of whichever model is held (host/model/registry.cpp) ----
 
@@ -62,6 +64,9 @@ theory::LocalLaw local_law(const AnyKeyModel& model);         // P(E <= s) ~ c s
 double distance_log_cdf(const AnyKeyModel& model, double s);  // log P(E <= s)
 LimitOutput limit_output(const AnyKeyModel& model, double beta);
 double log_mgf(const AnyKeyModel& model, double beta);  // log E e^{beta <q, K>}
+// The backward heat equation's first-order drift <grad_S log rho(q), e_2> (THEORY.md section 7): 0 for models
+// symmetric about q, NaN where the density is not smooth and positive at q.
+double first_order_drift(const AnyKeyModel& model);
 
 // A mixture component as the variant of its base model, and back (host).
 BaseKeyModel component_model(const MixtureKeys::Component& component);
