@@ -143,8 +143,9 @@ def locality(rows, out):
 def heat(data, out_png):
     rows = data["results"]
     beta = np.array([r["beta"] for r in rows])
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
-    ax = axes[0]
+    max_l = data["config"]["max_l"]
+    fig, axes = plt.subplots(1, 2 if max_l > 0 else 1, figsize=(12 if max_l > 0 else 6.5, 4.6), squeeze=False)
+    ax = axes[0][0]
     mean = np.array([r["drift"]["mean"] for r in rows])
     se = np.array([r["drift"]["stderr"] for r in rows])
     ax.errorbar(beta, mean, yerr=2 * se, fmt="o", capsize=3, label="measured (2 standard errors)")
@@ -159,22 +160,25 @@ def heat(data, out_png):
     ax.set_title(f"keys {data['config']['keys']}, d = {data['config']['d']}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax = axes[1]
-    d = data["config"]["d"]
-    for l in range(1, data["config"]["max_l"] + 1):
-        g = [next(x for x in r["growth"] if x["l"] == l) for r in rows]
-        est = np.array([x["estimate"] for x in g]) - 1
-        err = np.array([x["stderr"] for x in g])
-        line = ax.errorbar(beta, est, yerr=2 * err, fmt="o", capsize=3, label=f"l = {l}")
-        fine = np.geomspace(beta.min() / 1.5, beta.max() * 1.5, 50)
-        ax.plot(fine, l * (l + d - 2) / fine, "-", color=line[0].get_color(), lw=1)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("beta")
-    ax.set_ylabel("growth - 1 of the degree-l harmonic (lines: l(l+d-2)/beta)")
-    ax.set_title(f"rho = 1 + {data['config']['growth_eps']} P_l pushed through T")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    if max_l > 0:
+        # (growth - 1) beta / (l(l+d-2)): 1 at first order, on a linear axis (a growth <= 1 stays visible).
+        ax = axes[0][1]
+        d = data["config"]["d"]
+        for l in range(1, max_l + 1):
+            g = [next(x for x in r["growth"] if x["l"] == l) for r in rows]
+            norm = beta / (l * (l + d - 2))
+            est = (np.array([x["estimate"] for x in g]) - 1) * norm
+            err = np.array([x["stderr"] for x in g]) * norm
+            exact = (np.array([x["predicted_exact"] for x in g]) - 1) * norm
+            line = ax.errorbar(beta, est, yerr=2 * err, fmt="o", capsize=3, label=f"l = {l}")
+            ax.plot(beta, exact, "--", color=line[0].get_color(), lw=1)
+        ax.axhline(1.0, color="k", lw=1.2, label="first order 1 + l(l+d-2)/beta")
+        ax.set_xscale("log")
+        ax.set_xlabel("beta")
+        ax.set_ylabel("(growth - 1) beta / (l(l+d-2))")
+        ax.set_title(f"rho = 1 + {data['config']['growth_eps']} P_l pushed through T (dashed: n = infinity)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     fig.suptitle("The backward heat equation: one attention step moves q up the density and sharpens its harmonics")
     fig.tight_layout()
     fig.savefig(out_png, dpi=120)

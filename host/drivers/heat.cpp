@@ -1,23 +1,23 @@
+// The heat driver (drivers/heat.hpp): the drift of T(q) and the growth of harmonics, measured and predicted.
 #include "attnlim/drivers/heat.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-#include <boost/math/quadrature/gauss.hpp>
+#include <boost/math/special_functions/binomial.hpp>
+#include <boost/math/special_functions/legendre.hpp>
 #include <fmt/core.h>
 
 #include "attnlim/analysis/statistics.hpp"
 #include "attnlim/core/errors.hpp"
 #include "attnlim/drivers/simulate.hpp"
 #include "attnlim/keys/registry.hpp"
-#include "attnlim/theory/tilted.hpp"
+#include "attnlim/theory/heat.hpp"
 
 namespace attnlim {
 
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 // <T(q) - q, e_2> = o_e2 / |O| of each trial at beta number b.
 std::vector<double> step_along_e2(const SimulationResult& r, int b) {
@@ -41,37 +41,83 @@ RunSpec heat_spec(const HeatConfig& c, const AnyKeyModel& model, std::uint64_t s
   return spec;
 }
 
-// The Gauss-Legendre rule of `points` nodes on [-1, 1] (Boost.Math's tables: 8, 12, 16 or 20 points).
-template <int N>
-void gauss_rule(std::vector<double>& nodes, std::vector<double>& weights) {
-  using Rule = boost::math::quadrature::gauss<double, N>;
-  const auto& x = Rule::abscissa();
-  const auto& w = Rule::weights();
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    nodes.push_back(x[i]);
-    weights.push_back(w[i]);
-    if (x[i] != 0.0) {
-      nodes.push_back(-x[i]);
-      weights.push_back(w[i]);
-    }
-  }
-}
-void gauss_legendre(int points, std::vector<double>& nodes, std::vector<double>& weights) {
-  switch (points) {
-    case 8: return gauss_rule<8>(nodes, weights);
-    case 12: return gauss_rule<12>(nodes, weights);
-    case 16: return gauss_rule<16>(nodes, weights);
-    default: return gauss_rule<20>(nodes, weights);
-  }
-}
-
 // beta <T(q) - q, e_2> at n = infinity from the model's limit output.
 double exact_drift(const AnyKeyModel& model, double beta) {
   const LimitOutput o = limit_output(model, beta);
   return beta * o.e2 / std::hypot(o.e1, o.e2);
 }
 
+// The density 1 + eps P_l(<mu, x>) seen from a query at angle theta from mu.
+std::string node_spec(int l, double eps, double theta) {
+  return fmt::format("harmonic:l={},eps={:.17g},angle={:.17g}", l, eps, theta);
+}
+
+// The Gauss-Legendre rule of `points` nodes over theta in (0, pi) (Boost.Math's Legendre zeros, weights
+// 2 / ((1 - x^2) P_N'(x)^2)), turned into the growth rule for degree l.
+GrowthRule rule_with(int d, int l, double eps, int points) {
+  GrowthRule r;
+  r.l = l;
+  r.nodes = points;
+  std::vector<double> x, log_w;
+  for (double z : boost::math::legendre_p_zeros<double>(points)) {
+    const double dp = boost::math::legendre_p_prime(points, z);
+    const double lw = std::log(2.0 / ((1.0 - z * z) * dp * dp));
+    x.push_back(z), log_w.push_back(lw);
+    if (z != 0.0) x.push_back(-z), log_w.push_back(lw);
+  }
+  double top = -INFINITY;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    const double theta = 0.5 * kPi * (x[k] + 1.0);
+    const double c = std::cos(theta);
+    const double rho = 1.0 + eps * gegenbauer_normalized(l, d, c);
+    r.theta.push_back(theta);
+    r.h.push_back(gegenbauer_normalized_derivative(l, d, c) * std::sin(theta));
+    // log of the Gauss weight times rho sin^{d-2} (in logs: sin^{d-2} underflows for large d)
+    r.weight.push_back(log_w[k] + std::log(rho) + (d - 2.0) * std::log(std::sin(theta)));
+    top = std::max(top, r.weight.back());
+  }
+  double total = 0.0;
+  for (double& w : r.weight) total += (w = std::exp(w - top));
+  for (double& w : r.weight) w /= total;
+  const double dim = (2.0 * l + d - 2.0) / (l + d - 2.0) *
+                     boost::math::binomial_coefficient<double>(static_cast<unsigned>(l + d - 2), static_cast<unsigned>(l));
+  r.scale = dim / eps;  // 1 / (eps |P_l|^2), |P_l|^2 = 1 / dim H_l
+  // First order in 1/beta the step is <grad_S log rho, e_2> / beta = eps P_l' sin theta / (rho beta): the rule's
+  // growth - 1 times beta must be l(l+d-2).
+  double first = 0.0;
+  for (std::size_t k = 0; k < r.theta.size(); ++k) {
+    const double rho = 1.0 + eps * gegenbauer_normalized(l, d, std::cos(r.theta[k]));
+    first += r.weight[k] * r.h[k] * eps * r.h[k] / rho;
+  }
+  r.first_order_error = std::fabs(first * r.scale / (l * (l + d - 2.0)) - 1.0);
+  return r;
+}
+
 }  // namespace
+
+GrowthRule growth_rule(int d, int l, double eps, int nodes) {
+  if (nodes > 0) {
+    GrowthRule r = rule_with(d, l, eps, nodes);
+    if (!(r.first_order_error <= kHeatRuleTolerance)) {
+      int enough = nodes + 1;
+      while (enough <= kMaxHeatNodes && !(rule_with(d, l, eps, enough).first_order_error <= kHeatRuleTolerance)) ++enough;
+      throw InputError("nodes",
+                       fmt::format("{} nodes integrate the degree-{} growth at d = {} with relative error {:.2g} "
+                                   "(the limit is {:g}); {}, or 0 to choose automatically",
+                                   nodes, l, d, r.first_order_error, kHeatRuleTolerance,
+                                   enough <= kMaxHeatNodes ? fmt::format("use at least {}", enough)
+                                                           : fmt::format("even {} are not enough", kMaxHeatNodes)));
+    }
+    return r;
+  }
+  for (int points = l + 2; points <= kMaxHeatNodes; ++points) {
+    GrowthRule r = rule_with(d, l, eps, points);
+    if (r.first_order_error <= kHeatRuleTolerance) return r;
+  }
+  throw InputError("max_l", fmt::format("the degree-{} growth at d = {} needs more than {} quadrature nodes (one run "
+                                        "each); lower it",
+                                        l, d, kMaxHeatNodes));
+}
 
 void validate(const HeatConfig& c) {
   if (c.d < 2 || c.d > kMaxDimension) throw InputError("d", fmt::format("must be between 2 and {} (got {})", kMaxDimension, c.d));
@@ -83,12 +129,25 @@ void validate(const HeatConfig& c) {
     if (!(b > 0) || !std::isfinite(b)) throw InputError("beta", fmt::format("every value must be finite and > 0 (got {})", b));
   if (c.n < 2 || c.n > kMaxKeys) throw InputError("n", fmt::format("must be between 2 and {} (got {})", kMaxKeys, c.n));
   if (c.trials < 2 || c.trials > kMaxTrials)
-    throw InputError("trials", fmt::format("at least 2 are needed for a standard error (got {})", c.trials));
-  if (c.nodes != 8 && c.nodes != 12 && c.nodes != 16 && c.nodes != 20)
-    throw InputError("nodes", fmt::format("must be 8, 12, 16 or 20 (got {})", c.nodes));
-  if (c.max_l < 0 || c.max_l > 16) throw InputError("max_l", fmt::format("must be between 0 and 16 (got {})", c.max_l));
-  if (!(std::fabs(c.growth_eps) > 0 && std::fabs(c.growth_eps) <= 1))
-    throw InputError("growth_eps", fmt::format("must be in [-1, 1] and not 0 (got {})", c.growth_eps));
+    throw InputError("trials", fmt::format("must be between 2 (for a standard error) and {} (got {})", kMaxTrials, c.trials));
+  if (c.nodes < 0 || c.nodes > kMaxHeatNodes)
+    throw InputError("nodes", fmt::format("must be between 0 (automatic) and {} (got {})", kMaxHeatNodes, c.nodes));
+  if (c.max_l < 0 || c.max_l > kMaxHeatDegree)
+    throw InputError("max_l", fmt::format("must be between 0 and {} (got {})", kMaxHeatDegree, c.max_l));
+  if (!(std::fabs(c.growth_eps) > 0 && std::fabs(c.growth_eps) < 1))
+    throw InputError("growth_eps", fmt::format("must be in (-1, 1) and not 0: 1 + eps P_l must stay positive (got {})",
+                                               c.growth_eps));
+  // Every node's key model, before anything runs.
+  for (int l = 1; l <= c.max_l; ++l) {
+    const GrowthRule rule = growth_rule(c.d, l, c.growth_eps, c.nodes);
+    for (double theta : rule.theta) {
+      try {
+        parse_key_model(node_spec(l, c.growth_eps, theta), c.d);
+      } catch (const InputError& e) {
+        throw InputError("growth_eps", fmt::format("the degree-{} density at angle {:.4g}: {}", l, theta, e.what()));
+      }
+    }
+  }
 }
 
 HeatResult run_heat(Engine& engine, const HeatConfig& c, const ProgressCallback& progress) {
@@ -101,7 +160,12 @@ HeatResult run_heat(Engine& engine, const HeatConfig& c, const ProgressCallback&
   r.backend = engine.name();
   r.device = engine.device();
   const int nb = static_cast<int>(c.betas.size());
-  const double runs = 1.0 + static_cast<double>(c.max_l) * c.nodes;  // simulate calls of n x trials keys
+  std::vector<GrowthRule> rules;
+  double runs = 1.0;  // simulate calls of n x trials keys
+  for (int l = 1; l <= c.max_l; ++l) {
+    rules.push_back(growth_rule(c.d, l, c.growth_eps, c.nodes));
+    runs += rules.back().nodes;
+  }
   const double keys_per_run = static_cast<double>(c.n) * static_cast<double>(c.trials);
   double done_runs = 0;
   const auto run_progress = [&](const std::string& what) -> ProgressCallback {
@@ -131,96 +195,34 @@ HeatResult run_heat(Engine& engine, const HeatConfig& c, const ProgressCallback&
     }
   }
 
-  // The growth of degree l = 1 .. max_l: Gauss-Legendre in theta over (0, pi), Boost's rule.
+  // The growth of degree l = 1 .. max_l: one run per node of its rule.
   r.growth.assign(nb, {});
-  std::vector<double> nodes, weights;
-  gauss_legendre(c.nodes, nodes, weights);
-  const double a = 0.5 * (c.d - 1);
-  for (int l = 1; l <= c.max_l; ++l) {
-    // |P_l|^2 = E_unif[P_l(X)^2], X = 1 - 2u, u ~ Beta(a, a).
-    const double norm_sq = theory::beta_tilted_mean(a, a, 0.0, [&](double u) {
-      const double p = gegenbauer_normalized(l, c.d, 1.0 - 2.0 * u);
-      return p * p;
-    });
-    std::vector<double> sum(nb, 0.0), var(nb, 0.0);
-    double total_weight = 0.0;
-    for (int k = 0; k < c.nodes; ++k) {
-      const double theta = 0.5 * kPi * (nodes[k] + 1.0);
-      const double density = 1.0 + c.growth_eps * gegenbauer_normalized(l, c.d, std::cos(theta));
-      const double w = 0.5 * kPi * weights[k] * density * std::pow(std::sin(theta), c.d - 2);
-      total_weight += w;
-      const std::string spec = fmt::format("harmonic:l={},eps={},angle={:.17g}", l, c.growth_eps, theta);
-      const AnyKeyModel node_model = parse_key_model(spec, c.d);
+  for (const GrowthRule& rule : rules) {
+    const int l = rule.l;
+    std::vector<double> sum(nb, 0.0), var(nb, 0.0), exact(nb, 0.0);
+    for (int k = 0; k < rule.nodes; ++k) {
+      const AnyKeyModel node_model = parse_key_model(node_spec(l, c.growth_eps, rule.theta[k]), c.d);
       const SimulationResult sim =
-          simulate(engine, heat_spec(c, node_model, c.seed ^ (0x9e3779b97f4a7c15ULL * (100 * l + k + 1))), c.trials,
-                   BetaScale{}, c.betas, run_progress(fmt::format("growth l={} node {}/{}", l, k + 1, c.nodes)));
+          simulate(engine, heat_spec(c, node_model, c.seed ^ (0x9e3779b97f4a7c15ULL * (1000 * l + k + 1))), c.trials,
+                   BetaScale{}, c.betas, run_progress(fmt::format("growth l={} node {}/{}", l, k + 1, rule.nodes)));
       done_runs += 1;
-      const double h = gegenbauer_normalized_derivative(l, c.d, std::cos(theta)) * std::sin(theta);
+      const double wh = rule.weight[k] * rule.h[k];
       for (int b = 0; b < nb; ++b) {
         Moments m;
         for (double step : step_along_e2(sim, b)) m.add(step);
-        sum[b] += w * h * m.mean;
-        var[b] += (w * h) * (w * h) * m.variance() / static_cast<double>(m.count);
+        sum[b] += wh * m.mean;
+        var[b] += wh * wh * m.variance() / static_cast<double>(m.count);
+        const LimitOutput o = limit_output(node_model, c.betas[b]);
+        exact[b] += wh * o.e2 / std::hypot(o.e1, o.e2);
       }
     }
-    for (int b = 0; b < nb; ++b) {
-      const double scale = 1.0 / (total_weight * c.growth_eps * norm_sq);
-      r.growth[b].push_back(HeatGrowth{l, c.betas[b], 1.0 + sum[b] * scale, std::sqrt(var[b]) * std::fabs(scale),
-                                       1.0 + l * (l + c.d - 2.0) / c.betas[b]});
-    }
+    for (int b = 0; b < nb; ++b)
+      r.growth[b].push_back(HeatGrowth{l, rule.nodes, c.betas[b], 1.0 + sum[b] * rule.scale,
+                                       std::sqrt(var[b]) * std::fabs(rule.scale), 1.0 + exact[b] * rule.scale,
+                                       theory::harmonic_growth(l, c.d, c.betas[b])});
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
-}
-
-nlohmann::json to_json(const HeatResult& r) {
-  const HeatConfig& c = r.config;
-  nlohmann::json j;
-  j["config"] = {{"d", c.d},         {"keys", r.keys},          {"betas", c.betas},
-                 {"n", c.n},         {"trials", c.trials},      {"seed", c.seed},
-                 {"nodes", c.nodes}, {"max_l", c.max_l},        {"growth_eps", c.growth_eps}};
-  j["backend"] = r.backend;
-  j["device"] = r.device;
-  j["seconds"] = r.seconds;
-  const auto number = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
-  j["results"] = nlohmann::json::array();
-  for (std::size_t b = 0; b < r.drift.size(); ++b) {
-    const HeatDrift& d = r.drift[b];
-    nlohmann::json entry = {{"beta", d.beta},
-                            {"drift", {{"mean", d.mean}, {"stderr", d.stderr_}}},
-                            {"predicted_drift_exact", number(d.exact)},
-                            {"predicted_drift_first_order", number(d.first_order)}};
-    entry["growth"] = nlohmann::json::array();
-    for (const HeatGrowth& g : r.growth[b])
-      entry["growth"].push_back({{"l", g.l}, {"estimate", g.estimate}, {"stderr", g.stderr_}, {"predicted", g.predicted}});
-    j["results"].push_back(entry);
-  }
-  j["exact_curve"] = {{"beta", r.exact_curve_beta}, {"drift", r.exact_curve_drift}};
-  return j;
-}
-
-std::string to_table(const HeatResult& r) {
-  const HeatConfig& c = r.config;
-  std::string s = fmt::format("attnlim heat: d={} keys={} n={} trials={} backend={} ({}), {:.1f} s\n", c.d, r.keys, c.n,
-                              c.trials, r.backend, r.device, r.seconds);
-  s += "drift beta <T(q) - q, e_2> (mean ± standard error) against n = infinity and the first-order law <grad log rho(q), e_2>\n";
-  s += fmt::format("{:>10} {:>24} {:>14} {:>14}\n", "beta", "measured", "n = infinity", "first order");
-  for (const HeatDrift& d : r.drift)
-    s += fmt::format("{:>10.5g} {:>24} {:>14.6g} {:>14.6g}\n", d.beta, fmt::format("{:.5g} ± {:.2g}", d.mean, d.stderr_),
-                     d.exact, d.first_order);
-  if (c.max_l > 0) {
-    s += fmt::format("growth of a degree-l harmonic per step (rho = 1 + {} P_l), against 1 + l(l+d-2)/beta\n", c.growth_eps);
-    s += fmt::format("{:>10}", "beta");
-    for (int l = 1; l <= c.max_l; ++l) s += fmt::format(" {:>28}", fmt::format("l = {}: measured / predicted", l));
-    s += "\n";
-    for (std::size_t b = 0; b < r.growth.size(); ++b) {
-      s += fmt::format("{:>10.5g}", r.drift[b].beta);
-      for (const HeatGrowth& g : r.growth[b])
-        s += fmt::format(" {:>28}", fmt::format("{:.4f} ± {:.2g} / {:.4f}", g.estimate, g.stderr_, g.predicted));
-      s += "\n";
-    }
-  }
-  return s;
 }
 
 }  // namespace attnlim

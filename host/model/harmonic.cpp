@@ -23,14 +23,10 @@
 
 namespace attnlim {
 
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-}
-
 HarmonicKeys HarmonicKeys::parse(KeyParams& params, int d) {
   HarmonicKeys model;
   model.d = d;
-  model.l = static_cast<int>(params.whole("l", 0, 1000));
+  model.l = static_cast<int>(params.whole("l", 1, 1000));  // degree 0 would be uniform keys
   model.eps = params.real("eps");
   model.angle = params.real("angle", 0.0);
   params.finish();
@@ -87,8 +83,8 @@ double HarmonicKeys::log_mgf(double beta) const {
   return theory::log_M(d, beta) + std::log(1.0 + eps * gegenbauer_normalized(l, d, cos_angle) * g0);
 }
 
-double HarmonicKeys::density_gradient_e2() const {
-  return eps * gegenbauer_normalized_derivative(l, d, cos_angle) * sin_angle;
+double HarmonicKeys::log_density_gradient_e2() const {
+  return eps * gegenbauer_normalized_derivative(l, d, cos_angle) * sin_angle / rho_at_query();
 }
 
 LimitOutput HarmonicKeys::limit_output(double beta) const {

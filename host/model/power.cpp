@@ -39,7 +39,12 @@ double PowerKeys::distance_log_cdf(double s) const { return theory::log_beta_cdf
 
 double PowerKeys::log_mgf(double beta) const { return beta + theory::beta_log_laplace(a_local(), a(), 2.0 * beta); }
 
-double PowerKeys::density_at_query() const { return gamma == 0.0 ? 1.0 : std::nan(""); }
+double PowerKeys::log_density_at_query() const {
+  if (gamma == 0.0) return 0.0;
+  return gamma > 0.0 ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+}
+
+double PowerKeys::log_density_gradient_e2() const { return gamma == 0.0 || gamma > 1.0 ? 0.0 : std::nan(""); }
 
 LimitOutput PowerKeys::limit_output(double beta) const {
   const double mean_u = theory::beta_tilted_mean(a_local(), a(), 2.0 * beta, [](double u) { return u; });

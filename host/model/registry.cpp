@@ -87,9 +87,9 @@ LimitOutput limit_output(const AnyKeyModel& model, double beta) {
 
 double first_order_drift(const AnyKeyModel& model) {
   if (symmetric_about_query(model)) return 0.0;
-  const double rho = std::visit([](const auto& m) { return m.density_at_query(); }, model);
-  const double gradient = std::visit([](const auto& m) { return m.density_gradient_e2(); }, model);
-  return gradient / rho;  // NaN propagates from a model without a smooth density
+  const double log_rho = std::visit([](const auto& m) { return m.log_density_at_query(); }, model);
+  if (!std::isfinite(log_rho)) return std::nan("");  // no finite positive density at q
+  return std::visit([](const auto& m) { return m.log_density_gradient_e2(); }, model);
 }
 
 double log_mgf(const AnyKeyModel& model, double beta) {

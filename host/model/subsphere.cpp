@@ -33,7 +33,9 @@ double SubsphereKeys::distance_log_cdf(double s) const { return theory::log_dist
 
 double SubsphereKeys::log_mgf(double beta) const { return theory::log_M(m, beta); }
 
-double SubsphereKeys::density_at_query() const { return m == d ? 1.0 : std::nan(""); }
+double SubsphereKeys::log_density_at_query() const { return m == d ? 0.0 : std::nan(""); }
+
+double SubsphereKeys::log_density_gradient_e2() const { return m == d ? 0.0 : std::nan(""); }
 
 LimitOutput SubsphereKeys::limit_output(double beta) const { return LimitOutput{theory::A_d(m, beta), 0.0}; }
 

@@ -13,7 +13,6 @@
 namespace attnlim {
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 
 // log of M_k(x) = E e^{x <e, K>} for K uniform on S^{k-1}; k = 1 is the two points +-1 (cosh).
 double log_mgf_uniform(int k, double x) {
@@ -57,7 +56,7 @@ void VmfKeys::validate() const {
 
 theory::LocalLaw VmfKeys::local_law() const {
   theory::LocalLaw law = theory::uniform_law(d);
-  const double log_rho = kappa * cos_angle - theory::log_M(d, kappa);
+  const double log_rho = log_density_at_query();
   law.log_c += log_rho;
   law.c = std::isfinite(law.c) ? law.c * std::exp(log_rho) : law.c;
   return law;
@@ -81,9 +80,7 @@ double VmfKeys::log_mgf(double beta) const {
   return theory::log_M(d, r) - theory::log_M(d, kappa);
 }
 
-double VmfKeys::density_at_query() const { return std::exp(kappa * cos_angle - theory::log_M(d, kappa)); }
-
-double VmfKeys::density_gradient_e2() const { return kappa * sin_angle * density_at_query(); }
+double VmfKeys::log_density_at_query() const { return kappa * cos_angle - theory::log_M(d, kappa); }
 
 LimitOutput VmfKeys::limit_output(double beta) const {
   // E[e^{<z, K>} K] / E[e^{<z, K>}] for uniform K is A_d(|z|) z/|z|; the vMF density adds kappa mu to z = beta q.

@@ -34,6 +34,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/special_functions/sinhc.hpp>
 
+#include "attnlim/core/common.hpp"
 #include "attnlim/theory/subcritical.hpp"
 #include "common.hpp"
 
@@ -42,8 +43,6 @@ namespace attnlim::theory {
 using detail::refuse;
 using detail::require_dimension;
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 // Everything the subcritical predictions need at one t.
 struct BesselState {

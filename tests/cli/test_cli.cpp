@@ -556,3 +556,38 @@ TEST_F(Cli, AutoSamplerFollowsTheModel) {
   EXPECT_EQ(sampler_of("mix:0.5*power:gamma=1;0.5*subsphere:m=2"), "projected");
   EXPECT_EQ(sampler_of("mix:0.5*uniform;0.5*harmonic:l=1,eps=0.5,angle=2"), "full");
 }
+
+TEST_F(Cli, HeatRefusesBadInputWithOneLineAndNoFile) {
+  const std::string out = " --n 1000 --trials 2 --json " + at("heat.json");
+  const std::pair<std::string, std::string> cases[] = {
+      {"--d 1", "--d"},
+      {"--nodes 7", "--nodes"},  // too few for the degree-3 and 4 growth at d = 3
+      {"--nodes 97", "--nodes"},
+      {"--max-l 17", "--max-l"},
+      {"--growth-eps 0", "--growth-eps"},
+      {"--growth-eps 1.5", "--growth-eps"},
+      {"--growth-eps nan", "--growth-eps"},
+      {"--beta 0", "--beta"},
+      {"--beta inf", "--beta"},
+      {"--trials 1", "--trials"},
+      {"--keys vmf", "--keys"},
+      {"--keys 'harmonic:l=0,eps=0.5'", "--keys"},
+  };
+  for (const auto& [args, flag] : cases) expect_refused("heat " + args + out, flag);
+}
+
+TEST_F(Cli, HeatWritesItsDocumentedJson) {
+  const CliRun r = run_cli("heat --quiet --n 2000 --trials 3 --max-l 1 --beta 20,50 --backend cpu --json " + at("h.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_text(dir / "h.json"));
+  EXPECT_EQ(j["config"]["betas"], nlohmann::json::array({20.0, 50.0}));  // the given list, not added to the default
+  ASSERT_EQ(j["results"].size(), 2u);
+  for (const auto& entry : j["results"]) {
+    for (const char* key : {"beta", "drift", "predicted_drift_exact", "predicted_drift_first_order", "growth"})
+      EXPECT_TRUE(entry.contains(key)) << key;
+    ASSERT_EQ(entry["growth"].size(), 1u);
+    for (const char* key : {"l", "nodes", "estimate", "stderr", "predicted_exact", "predicted"})
+      EXPECT_TRUE(entry["growth"][0].contains(key)) << key;
+  }
+  EXPECT_EQ(j["exact_curve"]["beta"].size(), j["exact_curve"]["drift"].size());
+}

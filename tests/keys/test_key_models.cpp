@@ -11,6 +11,7 @@
 
 #include <boost/math/special_functions/chebyshev.hpp>
 #include <boost/math/special_functions/gegenbauer.hpp>
+#include <fmt/core.h>
 
 #include "attnlim/drivers/critical.hpp"
 #include "attnlim/drivers/simulate.hpp"
@@ -200,6 +201,66 @@ TEST(KeyModels, CriticalExponentIsTheLocalOne) {
     EXPECT_GE(r.fit.slope_ci_high, predicted);
     EXPECT_GT(std::abs(predicted - 2.0 / (d - 1)), r.fit.slope_ci_high - r.fit.slope_ci_low)
         << "the test tells the local exponent from uniform keys' one";
+  }
+}
+
+// The first-order drift <grad_S log rho(q), e_2>, the heat driver's first-order law. e_2 points from q toward the
+// models' axis, which sits at angle T from q: moving the axis away (T up) is moving q against e_2, so the drift
+// is -d/dT log rho(q; T), checked by a central difference of the log-density hook for every model with an axis
+// and for a mixture of them (its weights p_j rho_j / rho at q).
+TEST(KeyModels, FirstOrderDriftIsTheGradientOfTheLogDensity) {
+  const auto spec_at = [](const std::string& pattern, double angle) {
+    std::string s = pattern;
+    const std::string a = fmt::format("{:.17g}", angle);
+    for (std::size_t at; (at = s.find("ANGLE")) != std::string::npos;) s.replace(at, 5, a);
+    return s;
+  };
+  const auto log_rho = [](const AnyKeyModel& m) {
+    return std::visit([](const auto& x) { return x.log_density_at_query(); }, m);
+  };
+  for (const std::string pattern : {"vmf:kappa=3,angle=ANGLE", "harmonic:l=3,eps=0.4,angle=ANGLE",
+                                    "mix:0.3*vmf:kappa=3,angle=ANGLE;0.3*harmonic:l=2,eps=0.5,angle=ANGLE;0.4*uniform"})
+    for (int d : {3, 6})
+      for (double angle : {0.4, 1.3, 2.2}) {
+        SCOPED_TRACE(spec_at(pattern, angle) + " d=" + std::to_string(d));
+        const double h = 1e-5;
+        const double difference = -(log_rho(parse_key_model(spec_at(pattern, angle + h), d)) -
+                                    log_rho(parse_key_model(spec_at(pattern, angle - h), d))) / (2 * h);
+        EXPECT_NEAR(first_order_drift(parse_key_model(spec_at(pattern, angle), d)), difference, 1e-7);
+      }
+  // Closed forms: vMF kappa sin T; harmonic eps P_l'(cos T) sin T / (1 + eps P_l(cos T)), here l = 1 at d = 3
+  // (P_1(t) = t): eps sin T / (1 + eps cos T).
+  EXPECT_NEAR(first_order_drift(parse_key_model("vmf:kappa=3,angle=1.3", 3)), 3 * std::sin(1.3), 1e-14);
+  EXPECT_NEAR(first_order_drift(parse_key_model("harmonic:l=1,eps=0.4,angle=1.3", 3)),
+              0.4 * std::sin(1.3) / (1 + 0.4 * std::cos(1.3)), 1e-14);
+  // In log space: a concentrated vMF far from q has rho(q) ~ e^-1100, which underflows, and a finite drift.
+  EXPECT_NEAR(first_order_drift(parse_key_model("vmf:kappa=600,angle=2.5", 3)), 600 * std::sin(2.5), 1e-10);
+  EXPECT_NEAR(first_order_drift(parse_key_model("mix:0.5*vmf:kappa=600,angle=2.5;0.5*vmf:kappa=2,angle=1", 3)),
+              2 * std::sin(1.0), 1e-9);
+  // Symmetric models have none; a mixture with a density not differentiable at q (|x - q|^0.5) has no law, one
+  // whose extra component vanishes smoothly at q (|x - q|^2) keeps the other's.
+  for (const char* symmetric : {"uniform", "subsphere:m=2", "power:gamma=0.5", "vmf:kappa=4,angle=0"})
+    EXPECT_EQ(first_order_drift(parse_key_model(symmetric, 3)), 0.0) << symmetric;
+  EXPECT_TRUE(std::isnan(first_order_drift(parse_key_model("mix:0.5*power:gamma=0.5;0.5*vmf:kappa=2,angle=1", 3))));
+  EXPECT_NEAR(first_order_drift(parse_key_model("mix:0.5*power:gamma=2;0.5*vmf:kappa=2,angle=1", 3)), 2 * std::sin(1.0),
+              1e-12);
+  EXPECT_TRUE(std::isnan(first_order_drift(parse_key_model("mix:0.5*subsphere:m=2;0.5*vmf:kappa=2,angle=1", 3))));
+}
+
+// The n = infinity drift beta <T(q) - q, e_2> tends to the first-order law as beta grows (the heat equation's
+// one step), at rate 1/beta, for models whose limit output is a quadrature (harmonic, mixture).
+TEST(KeyModels, LimitDriftTendsToTheFirstOrderLaw) {
+  for (const char* spec : {"harmonic:l=2,eps=0.5,angle=1", "mix:0.5*vmf:kappa=2,angle=1;0.5*harmonic:l=2,eps=0.5,angle=1"}) {
+    SCOPED_TRACE(spec);
+    const AnyKeyModel m = parse_key_model(spec, 3);
+    const double law = first_order_drift(m);
+    const auto deviation = [&](double beta) {
+      const LimitOutput o = limit_output(m, beta);
+      return beta * o.e2 / std::hypot(o.e1, o.e2) - law;
+    };
+    const double at1e3 = deviation(1e3), at1e4 = deviation(1e4);
+    EXPECT_LT(std::fabs(at1e3), 0.05 * std::fabs(law));
+    EXPECT_NEAR(at1e4 / at1e3, 0.1, 0.02) << at1e3 << " " << at1e4;
   }
 }
 

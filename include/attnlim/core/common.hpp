@@ -21,4 +21,6 @@ namespace attnlim {
 constexpr int kMaxBetas = 64;  // betas evaluated in one pass over the keys
 constexpr int kMaxTopK = 64;   // nearest keys kept per trial
 
+constexpr double kPi = 3.14159265358979323846;  // pi rounded to double (host and device)
+
 }  // namespace attnlim

@@ -36,7 +36,7 @@ ATTNLIM_HD void sincospi_exact(double x, double& s, double& c) {
   sincospi(x, &s, &c);
 #else
   const double k = std::floor(2.0 * x + 0.5);  // nearest quarter turn
-  const double angle = (x - 0.5 * k) * 3.14159265358979323846;
+  const double angle = (x - 0.5 * k) * kPi;
   const double sr = std::sin(angle), cr = std::cos(angle);
   switch (static_cast<long long>(k) & 3) {
     case 0: s = sr, c = cr; break;

@@ -77,8 +77,8 @@ struct HarmonicKeys {
   double distance_log_cdf(double s) const;      // F_unif(s) + eps P_l(cos T) int_0^s f_E P_l(1 - e) de
   double log_mgf(double beta) const;
   LimitOutput limit_output(double beta) const;  // by Funk-Hecke and one-dimensional quadratures
-  double density_at_query() const { return rho_at_query(); }
-  double density_gradient_e2() const;           // eps P_l'(cos T) sin T
+  double log_density_at_query() const { return std::log(rho_at_query()); }
+  double log_density_gradient_e2() const;       // eps P_l'(cos T) sin T / rho(q)
 };
 
 }  // namespace attnlim

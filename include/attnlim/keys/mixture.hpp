@@ -81,8 +81,8 @@ struct MixtureOf {
   double distance_log_cdf(double s) const;           // log sum_j p_j F_j(s)
   double log_mgf(double beta) const;                 // log sum_j p_j M_j(beta)
   LimitOutput limit_output(double beta) const;       // sum_j p_j M_j O_j / sum_j p_j M_j
-  double density_at_query() const;                   // sum_j p_j rho_j(q)
-  double density_gradient_e2() const;                // sum_j p_j <grad rho_j(q), e_2>
+  double log_density_at_query() const;               // log sum_j p_j rho_j(q)
+  double log_density_gradient_e2() const;            // sum_j s_j <grad log rho_j(q), e_2>, s_j = p_j rho_j / rho
 };
 
 }  // namespace attnlim

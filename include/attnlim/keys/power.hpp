@@ -47,8 +47,9 @@ struct PowerKeys {
   double distance_log_cdf(double s) const;        // I_{s/2}(a', a)
   double log_mgf(double beta) const;              // beta + log E e^{-2 beta u}
   LimitOutput limit_output(double beta) const;    // (1 - 2 E[u e^{-2 beta u}] / E[e^{-2 beta u}]) e_1
-  double density_at_query() const;                // NaN: 0 or infinite at q unless gamma = 0
-  double density_gradient_e2() const { return 0.0; }
+  double log_density_at_query() const;            // 0 for gamma = 0, -inf for gamma > 0, +inf for gamma < 0
+  // 0 where rho is differentiable at q (gamma = 0 or gamma > 1: its gradient vanishes there), NaN otherwise.
+  double log_density_gradient_e2() const;
 };
 
 }  // namespace attnlim

@@ -1,8 +1,8 @@
 // Every key model, listed once (DESIGN.md, the key-model seam). A model is a trivially copyable struct
 // with __host__ __device__ samplers `key(KeyStream, tangential)` (FullKey) and, where kHasDistanceSampler,
 // `distance(KeyStream)` (DistanceOnly, used when symmetric_about_query()), `kName` for --keys, and host
-// hooks (parse, describe, validate, symmetric_about_query, local_law, distance_log_cdf, limit_output)
-// defined in host/model/<name>.cpp.
+// hooks (parse, describe, validate, symmetric_about_query, local_law, distance_log_cdf, log_mgf,
+// limit_output, log_density_at_query, log_density_gradient_e2) defined in host/model/<name>.cpp.
 //
 // Adding a model: its header (include it here) and its name in ATTNLIM_BASE_KEY_MODELS; its hooks file
 // (host/model/); one CPU instantiation file (host/cpu/keys/) and one CUDA instantiation file (cuda/keys/);
@@ -41,8 +41,8 @@ template <> theory::LocalLaw MixtureKeys::local_law() const;
 template <> double MixtureKeys::distance_log_cdf(double s) const;
 template <> double MixtureKeys::log_mgf(double beta) const;
 template <> LimitOutput MixtureKeys::limit_output(double beta) const;
-template <> double MixtureKeys::density_at_query() const;
-template <> double MixtureKeys::density_gradient_e2() const;
+template <> double MixtureKeys::log_density_at_query() const;
+template <> double MixtureKeys::log_density_gradient_e2() const;
 
 // ---- host: the hooks of whichever model is held (host/model/registry.cpp) ----
 
@@ -65,7 +65,8 @@ double distance_log_cdf(const AnyKeyModel& model, double s);  // log P(E <= s)
 LimitOutput limit_output(const AnyKeyModel& model, double beta);
 double log_mgf(const AnyKeyModel& model, double beta);  // log E e^{beta <q, K>}
 // The backward heat equation's first-order drift <grad_S log rho(q), e_2> (THEORY.md section 7): 0 for models
-// symmetric about q, NaN where the density is not smooth and positive at q.
+// symmetric about q (by symmetry, whatever their density does at q); otherwise NaN where the density is not
+// differentiable, finite and positive at q. Computed in log space (no underflow of a far, concentrated vMF).
 double first_order_drift(const AnyKeyModel& model);
 
 // A mixture component as the variant of its base model, and back (host).

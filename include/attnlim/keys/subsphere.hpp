@@ -35,8 +35,8 @@ struct SubsphereKeys {
   double distance_log_cdf(double s) const;        // I_{s/2}((m-1)/2, (m-1)/2)
   double log_mgf(double beta) const;              // log E e^{beta <q, K>} = log M_m(beta)
   LimitOutput limit_output(double beta) const;    // A_m(beta) e_1
-  double density_at_query() const;                // NaN: no density on S^{d-1} for m < d (1 for m = d)
-  double density_gradient_e2() const { return 0.0; }
+  double log_density_at_query() const;            // NaN: no density on S^{d-1} for m < d (0 for m = d)
+  double log_density_gradient_e2() const;         // NaN for m < d, 0 for m = d
 };
 
 }  // namespace attnlim

@@ -155,8 +155,8 @@ struct UniformKeys {
   double distance_log_cdf(double s) const;             // log P(E <= s) = log I_{s/2}(a, a)
   double log_mgf(double beta) const;                   // log E e^{beta <q, K>} = log M_d(beta)
   LimitOutput limit_output(double beta) const;         // A_d(beta) e_1
-  double density_at_query() const { return 1.0; }     // rho = 1
-  double density_gradient_e2() const { return 0.0; }
+  double log_density_at_query() const { return 0.0; }        // rho = 1
+  double log_density_gradient_e2() const { return 0.0; }
 };
 
 }  // namespace attnlim

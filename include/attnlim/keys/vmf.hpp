@@ -105,8 +105,8 @@ struct VmfKeys {
   double distance_log_cdf(double s) const;      // quadrature over the cap (the density averaged on each circle)
   double log_mgf(double beta) const;            // log M_d(|beta q + kappa mu|) - log M_d(kappa)
   LimitOutput limit_output(double beta) const;  // A_d(r) v / r, v = beta e_1 + kappa mu, r = |v|: exact
-  double density_at_query() const;              // e^{kappa cos T} / M_d(kappa)
-  double density_gradient_e2() const;           // kappa sin T rho(q)
+  double log_density_at_query() const;          // kappa cos T - log M_d(kappa)
+  double log_density_gradient_e2() const { return kappa * sin_angle; }
 };
 
 }  // namespace attnlim
