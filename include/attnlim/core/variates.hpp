@@ -124,6 +124,14 @@ struct WordCursor {
     const std::uint32_t w0 = next();
     box_muller(w0, next(), z0, z1);
   }
+  // The same two words as normal_pair, giving z0^2 + z1^2 = -2 log U without the angle; *z0, *z1 (if given)
+  // receive the pair itself. A sum of squares taken this way does not depend on whether the pair was asked for.
+  ATTNLIM_HD double pair_squared_radius(double* z0 = nullptr, double* z1 = nullptr) {
+    const std::uint32_t w0 = next(), w1 = next();
+    const double r2 = radius_squared(w0);
+    if (z0) polar_pair(std::sqrt(r2), w1, *z0, *z1);
+    return r2;
+  }
 };
 
 // k standard normals into out[0..k-1] (Box-Muller pairs); returns their sum of squares.

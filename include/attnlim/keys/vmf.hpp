@@ -60,11 +60,18 @@ struct VmfKeys {
   ATTNLIM_HD double key(const KeyStream& stream, double* tangential) const {
     double one_minus_w, one_plus_w;
     draw_w(stream, one_minus_w, one_plus_w);
-    // v from d - 1 normals: g_nu along nu = -sin T e_1 + cos T e_2, the rest along e_3 .. e_d.
+    // v from d - 1 normals: g_nu along nu = -sin T e_1 + cos T e_2, the rest along e_3 .. e_d. A pair wholly in
+    // the rest adds its squared radius -2 log U (no angle unless the coordinates are asked for), as uniform keys
+    // do: E depends on the key only, and at large d the angles (most of the cost) are skipped.
     WordCursor cursor(stream);
     double g_nu = 0.0, rest_sq = 0.0;
     for (int j = 0; j < d - 1; j += 2) {
       double z0, z1;
+      if (j > 0 && j + 1 < d - 1) {
+        rest_sq += tangential ? cursor.pair_squared_radius(&tangential[j], &tangential[j + 1])
+                              : cursor.pair_squared_radius();
+        continue;
+      }
       cursor.normal_pair(z0, z1);
       if (j == 0) {
         g_nu = z0;
