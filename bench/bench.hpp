@@ -21,6 +21,7 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   std::vector<int> dims = {3, 16, 128};
   std::vector<std::string> tiers = {"full", "projected"};
+  std::vector<std::string> keys = {"uniform"};  // key-model SPECs (--keys), each parsed per d
   std::vector<std::string> backends;  // empty: cpu, plus cuda when available
   double seconds = 1.5;
   int repeats = 5;

@@ -3,7 +3,11 @@
 //
 //   attnlim_bench [--d 3,16,128] [--tier full,projected] [--backend cpu,cuda] [--seconds 1.5]
 //                 [--repeats 5] [--baseline numpy='/usr/bin/python3 bench/baseline_numpy.py'] [--jsonl F]
+//                 [--keys uniform 'vmf:kappa=2,angle=1.5' ...]
 //
+// --keys measures each key model (default: uniform only); a tier the model cannot use (projected for a
+// model not symmetric about q) is reported as not measured. The limits and baselines are uniform keys';
+// other models' rows carry neither.
 // Every timed configuration runs once as a warm-up, then --repeats times; the median is reported.
 // n is calibrated per configuration so that one run lasts about --seconds. All runs and baselines at one
 // d share one absolute beta grid: lambdas x critical_scale(d, --grid-n) (THEORY.md section 2), so the
@@ -22,7 +26,7 @@
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/engine/cuda_runtime.hpp"
-#include "attnlim/keys/uniform.hpp"
+#include "attnlim/keys/registry.hpp"
 #include "attnlim/theory/local_law.hpp"
 #include "baselines.hpp"
 #include "bench.hpp"
@@ -37,7 +41,7 @@ namespace {
 using attnlim::SamplerTier;
 
 struct Row {
-  std::string backend, tier;
+  std::string backend, keys, tier;
   int d;
   std::uint64_t n;
   Timing t;
@@ -45,9 +49,10 @@ struct Row {
   std::map<std::string, double> ratio;
 };
 
-attnlim::RunSpec make_spec(const Options& o, int d, SamplerTier tier, const std::vector<double>& betas, std::uint64_t n) {
+attnlim::RunSpec make_spec(const Options& o, const attnlim::AnyKeyModel& keys, SamplerTier tier,
+                           const std::vector<double>& betas, std::uint64_t n) {
   attnlim::RunSpec s;
-  s.keys = attnlim::UniformKeys{d};
+  s.keys = keys;
   s.tier = tier;
   s.betas = betas;
   s.top_k = o.top_k;
@@ -79,27 +84,34 @@ std::vector<Contender> contenders_of(Options& o, bool gpu, const std::string& wh
 }
 
 // One timed attnlim configuration: n calibrated to --seconds, then --repeats runs.
-Row measure(const Options& o, const Contender& who, const Limits& limits, int d, SamplerTier tier,
-            const std::string& tier_name, const std::vector<double>& betas, const std::map<std::string, double>& baselines) {
+Row measure(const Options& o, const Contender& who, const Limits& limits, const attnlim::AnyKeyModel& keys,
+            SamplerTier tier, const std::string& tier_name, const std::vector<double>& betas,
+            const std::map<std::string, double>& baselines) {
+  const int d = attnlim::dimension(keys);
+  const bool uniform = std::holds_alternative<attnlim::UniformKeys>(keys);
   const std::uint64_t granule = who.backend == "cpu" ? attnlim::EngineOptions{}.chunk_keys : (std::uint64_t{1} << 20);
   const std::uint64_t n = calibrate(
-      [&](std::uint64_t keys) { return run_once(who, make_spec(o, d, tier, betas, keys), o.trials); }, granule,
+      [&](std::uint64_t count) { return run_once(who, make_spec(o, keys, tier, betas, count), o.trials); }, granule,
       o.seconds, granule);
-  const attnlim::RunSpec spec = make_spec(o, d, tier, betas, n);
-  Row row{who.label, tier_name, d, n, repeat([&] { return run_once(who, spec, o.trials); }, o.repeats), 0, 0, 0, {}};
-  const double keys = static_cast<double>(n) * static_cast<double>(o.trials);
-  row.keys_per_s = keys / row.t.median_s;
-  row.limit = limits.keys_per_s(tier, d);
-  const double projected_blocks = tier == SamplerTier::projected && d > attnlim::kProjectedExponentialMaxD
-                                      ? projected_blocks_per_key(d, 20000, o.seed)
-                                      : 0.0;
-  row.philox_limit = limits.philox_keys_per_s(tier, d, projected_blocks);
+  const attnlim::RunSpec spec = make_spec(o, keys, tier, betas, n);
+  Row row{who.label, attnlim::describe(keys), tier_name, d, n,
+          repeat([&] { return run_once(who, spec, o.trials); }, o.repeats), 0, 0, 0, {}};
+  const double drawn = static_cast<double>(n) * static_cast<double>(o.trials);
+  row.keys_per_s = drawn / row.t.median_s;
+  // The limits count uniform keys' random numbers per key; other models draw a different amount.
+  row.limit = uniform ? limits.keys_per_s(tier, d) : 0.0;
+  const double projected_blocks =
+      uniform && tier == SamplerTier::projected && d > attnlim::kProjectedExponentialMaxD
+          ? projected_blocks_per_key(d, 20000, o.seed)
+          : 0.0;
+  row.philox_limit = uniform ? limits.philox_keys_per_s(tier, d, projected_blocks) : 0.0;
   json j = {{"kind", "attnlim"},   {"backend", who.label},     {"threads", who.threads},
-            {"device", who.device}, {"d", d},                  {"tier", tier_name},
+            {"device", who.device}, {"d", d},                  {"keys", row.keys},
+            {"tier", tier_name},
             {"n", n},              {"trials", o.trials},      {"betas", betas},
             {"top_k", o.top_k},    {"repeats", o.repeats},    {"seconds", row.t.seconds},
             {"seconds_median", row.t.median_s}, {"keys_per_second", row.keys_per_s},
-            {"keys_per_second_min", keys / row.t.max_s}, {"keys_per_second_max", keys / row.t.min_s}};
+            {"keys_per_second_min", drawn / row.t.max_s}, {"keys_per_second_max", drawn / row.t.min_s}};
   if (row.limit > 0) {
     j["limit_keys_per_second"] = row.limit;
     j["fraction_of_limit"] = row.keys_per_s / row.limit;
@@ -109,14 +121,15 @@ Row measure(const Options& o, const Contender& who, const Limits& limits, int d,
     j["fraction_of_philox_limit"] = row.keys_per_s / row.philox_limit;
   }
   if (projected_blocks > 0) j["projected_blocks_per_key"] = projected_blocks;
-  for (const auto& [name, rate] : baselines) {
+  // The baselines draw uniform keys: a ratio against them means something only for uniform keys.
+  for (const auto& [name, rate] : uniform ? baselines : std::map<std::string, double>{}) {
     row.ratio[name] = row.keys_per_s / rate;
     j["baseline_keys_per_second"][name] = rate;
     j["ratio"][name] = row.ratio[name];
   }
   emit(j);
-  fmt::print("{:>7} d={:<4} {:<9} {:>8} keys/s  (n={}, runs {:.2f}..{:.2f} s)\n", who.label, d, tier_name,
-             si(row.keys_per_s), n, row.t.min_s, row.t.max_s);
+  fmt::print("{:>7} d={:<4} {:<26} {:<9} {:>8} keys/s  (n={}, runs {:.2f}..{:.2f} s)\n", who.label, d, row.keys,
+             tier_name, si(row.keys_per_s), n, row.t.min_s, row.t.max_s);
   return row;
 }
 
@@ -124,14 +137,16 @@ Row measure(const Options& o, const Contender& who, const Limits& limits, int d,
 void measure_materialize(const Options& o, int d, const std::vector<double>& betas, const std::vector<Row>& rows) {
 #if defined(ATTNLIM_WITH_CUDA) && defined(ATTNLIM_WITH_CURAND_HOST)
   const auto once = [&](std::uint64_t n) {
-    return attnlim::cuda::materialize_then_reduce(make_spec(o, d, SamplerTier::full, betas, n), o.trials).seconds;
+    return attnlim::cuda::materialize_then_reduce(make_spec(o, attnlim::UniformKeys{d}, SamplerTier::full, betas, n),
+                                                  o.trials)
+        .seconds;
   };
   const std::uint64_t n = calibrate(once, std::uint64_t{1} << 20, o.seconds, std::uint64_t{1} << 20);
   const Timing t = repeat([&] { return once(n); }, std::max(1, o.repeats / 2));
   const double rate = static_cast<double>(n) * o.trials / t.median_s;
   double fused = 0;
   for (const Row& r : rows)
-    if (r.backend == "cuda" && r.d == d && r.tier == "full") fused = r.keys_per_s;
+    if (r.backend == "cuda" && r.d == d && r.keys == "uniform" && r.tier == "full") fused = r.keys_per_s;
   emit({{"kind", "materialize"}, {"backend", "cuda"}, {"device", attnlim::cuda::device_name()}, {"d", d}, {"n", n},
         {"trials", o.trials}, {"seconds", t.seconds}, {"keys_per_second", rate}, {"fused_full_keys_per_second", fused},
         {"fused_over_materialize", fused > 0 ? fused / rate : 0.0}});
@@ -145,12 +160,13 @@ void measure_materialize(const Options& o, int d, const std::vector<double>& bet
 }
 
 void print_table(const std::vector<Row>& rows, const std::vector<std::string>& baseline_names) {
-  fmt::print("\n{:<7} {:>4} {:<9} {:>13} {:>14} {:>9} {:>9}", "backend", "d", "tier", "n", "keys/s", "of limit",
-             "of Philox");
+  fmt::print("\n{:<7} {:>4} {:<26} {:<9} {:>13} {:>14} {:>9} {:>9}", "backend", "d", "keys", "tier", "n", "keys/s",
+             "of limit", "of Philox");
   for (const auto& name : baseline_names) fmt::print(" {:>12}", "x " + name);
   fmt::print("\n");
   for (const Row& r : rows) {
-    fmt::print("{:<7} {:>4} {:<9} {:>13} {:>14} {:>9} {:>9}", r.backend, r.d, r.tier, r.n, si(r.keys_per_s),
+    fmt::print("{:<7} {:>4} {:<26} {:<9} {:>13} {:>14} {:>9} {:>9}", r.backend, r.d, r.keys, r.tier, r.n,
+               si(r.keys_per_s),
                r.limit > 0 ? fmt::format("{:.2f}", r.keys_per_s / r.limit) : std::string("-"),
                r.philox_limit > 0 ? fmt::format("{:.2f}", r.keys_per_s / r.philox_limit) : std::string("-"));
     for (const auto& name : baseline_names) {
@@ -161,12 +177,20 @@ void print_table(const std::vector<Row>& rows, const std::vector<std::string>& b
   }
 }
 
+// --keys at d: every SPEC parsed (a bad one is refused before anything is timed).
+std::vector<attnlim::AnyKeyModel> models_at(const Options& o, int d) {
+  std::vector<attnlim::AnyKeyModel> out;
+  for (const std::string& spec : o.keys) out.push_back(attnlim::parse_key_model(spec, d));
+  return out;
+}
+
 void run(Options& o) {
   open_jsonl(o.jsonl);
   std::string why;
   const bool gpu = attnlim::cuda::available(&why);
   for (const std::string& tier : o.tiers)
     if (tier != "full" && tier != "projected") throw attnlim::InputError("tier", "unknown tier '" + tier + "'");
+  for (int d : o.dims) (void)models_at(o, d);
   const std::vector<Contender> contenders = contenders_of(o, gpu, why);
   const int threads = omp_get_max_threads();
   const json machine = {{"kind", "machine"}, {"cpu", cpu_model()}, {"threads", threads},
@@ -209,11 +233,18 @@ void run(Options& o) {
       fmt::print("baseline {:>8} d={:<4} {:>8} keys/s  (n={}, {} trials, {:.2f} s)\n", name, d, si(baseline_rate[name]),
                  j.value("n", 0ULL), j.value("trials", 0ULL), j.value("seconds", 0.0));
     }
-    for (const Contender& who : contenders)
-      for (const std::string& tier_name : o.tiers) {
-        const SamplerTier tier = tier_name == "full" ? SamplerTier::full : SamplerTier::projected;
-        rows.push_back(measure(o, who, limits[who.label], d, tier, tier_name, betas, baseline_rate));
-      }
+    for (const attnlim::AnyKeyModel& keys : models_at(o, d))
+      for (const Contender& who : contenders)
+        for (const std::string& tier_name : o.tiers) {
+          const SamplerTier tier = tier_name == "full" ? SamplerTier::full : SamplerTier::projected;
+          std::string why_not;
+          if (!attnlim::supports_tier(keys, tier, &why_not)) {
+            fmt::print("{:>7} d={:<4} {:<26} {:<9} not measured: {}\n", who.label, d, attnlim::describe(keys), tier_name,
+                       why_not);
+            continue;
+          }
+          rows.push_back(measure(o, who, limits[who.label], keys, tier, tier_name, betas, baseline_rate));
+        }
     if (o.materialize && gpu) measure_materialize(o, d, betas, rows);
   }
   print_table(rows, baseline_names);
@@ -227,6 +258,9 @@ int main(int argc, char** argv) {
   CLI::App app{"attnlim_bench: keys/s of attnlim's engines and tiers against baselines and the RNG limit"};
   app.add_option("--d", o.dims, "dimensions")->delimiter(',');
   app.add_option("--tier", o.tiers, "sampler tiers: full, projected")->delimiter(',');
+  app.add_option("--keys", o.keys,
+                 "key-model SPECs, one per value (space-separated; SPECs contain commas), e.g. uniform "
+                 "vmf:kappa=2,angle=1.5; default uniform");
   app.add_option("--backend", o.backends, "cpu, cuda (default: cpu, and cuda when a device is present)")
       ->delimiter(',');
   app.add_option("--seconds", o.seconds, "target seconds of one timed run");

@@ -61,8 +61,8 @@ def main(argv=None):
                                                  si(l["normals_per_s"])))
         out.append("")
 
-    head = "| d | tier | backend | attnlim keys/s |"
-    rule = "|---:|---|---|---:|"
+    head = "| d | keys | tier | backend | attnlim keys/s |"
+    rule = "|---:|---|---|---|---:|"
     for n in names:
         head += " %s keys/s | attnlim / %s |" % (n, n)
         rule += "---:|---:|"
@@ -70,7 +70,9 @@ def main(argv=None):
     rule += "---:|---:|---:|---:|---|---|"
     out += [head, rule]
     for r in runs:
-        line = "| %d | %s | %s | %s |" % (r["d"], r["tier"], r["backend"], si(r["keys_per_second"]))
+        # Runs from before --keys measured uniform keys only.
+        line = "| %d | `%s` | %s | %s | %s |" % (r["d"], r.get("keys", "uniform"), r["tier"], r["backend"],
+                                                 si(r["keys_per_second"]))
         for n in names:
             base = r.get("baseline_keys_per_second", {}).get(n)
             ratio = r.get("ratio", {}).get(n)
