@@ -12,7 +12,7 @@ namespace attnlim {
 
 ProgressReporter::ProgressReporter(const Options& options, Clock clock, Sink sink)
     : options_(options), clock_(std::move(clock)), sink_(std::move(sink)) {
-  start_ = clock_();
+  start_ = phase_start_ = clock_();
 }
 
 ProgressCallback ProgressReporter::callback() {
@@ -37,11 +37,20 @@ std::string ProgressReporter::format(const ProgressUpdate& u, double elapsed, do
 void ProgressReporter::update(const ProgressUpdate& u) {
   if (options_.quiet) return;
   const double now = clock_();
-  const double elapsed = now - start_;
+  // A new phase (the count starting over: verify's locality after its critical runs) gets its own rate: the
+  // work before it was of another kind and must not dilute this one's keys/s and ETA. (A total that grows,
+  // a retried pass added to the plan, is the same phase.)
+  if (u.done < last_done_) {
+    phase_start_ = now;
+    phase_done_ = u.done;
+  }
+  last_done_ = u.done;
+  const double elapsed = now - start_, in_phase = now - phase_start_;
   if (elapsed < options_.silent_seconds) return;
+  if (in_phase < options_.min_rate_seconds) return;  // too young a phase for a rate
   const double interval = options_.terminal ? options_.terminal_interval : options_.plain_interval;
   if (shown_ && now - last_shown_ < interval) return;
-  const double rate = elapsed > 0 ? u.done / elapsed : 0.0;
+  const double rate = (u.done - phase_done_) / in_phase;
   std::string line = format(u, elapsed, rate);
   const double eta = rate > 0 ? (u.total - u.done) / rate : 0.0;
   if (!warned_ && eta > options_.long_run_seconds) {

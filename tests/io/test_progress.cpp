@@ -99,3 +99,24 @@ TEST(Progress, QuietPrintsNothing) {
   r.finish();
   EXPECT_TRUE(fake.written.empty());
 }
+
+// verify runs its critical fits, then the locality experiment with a new total: the second phase's rate and
+// ETA are its own (before this, 3 minutes of the first phase diluted the rate to 267 keys/s and a spurious
+// "long run: about 42d21h" appeared).
+TEST(Progress, EachPhaseHasItsOwnRate) {
+  Fake fake;
+  ProgressReporter r = fake.reporter();
+  fake.now = 10.0;
+  r.update(at(1000, 1000));
+  ASSERT_EQ(fake.written.size(), 1u);
+  fake.now = 10.5;
+  r.update(at(0, 2000));  // the next phase starts
+  fake.now = 11.0;
+  r.update(at(50, 2000));
+  EXPECT_EQ(fake.written.size(), 1u) << "a phase shows no rate before it has run 1 s";
+  fake.now = 20.5;
+  r.update(at(1000, 2000));
+  ASSERT_EQ(fake.written.size(), 2u);
+  EXPECT_EQ(fake.written[1], "simulate d=3: 50.0% of 2000 keys, 100 keys/s, 0m21s elapsed, ETA 0m10s\n");
+  EXPECT_EQ(fake.written[1].find("long run"), std::string::npos);
+}

@@ -3,7 +3,8 @@
 // CLI's ProgressReporter turns that into one line on stderr: what is running, percent, rate, elapsed and
 // ETA, rewritten in place on a terminal and one plain line every few seconds otherwise (logs, Slurm),
 // nothing for runs that end within about two seconds, and a warning in the first line when the run looks
-// very long (a mistyped n is caught in seconds).
+// very long (a mistyped n is caught in seconds). A run of several phases (a count that starts over) gets
+// each phase's own rate and ETA; elapsed counts from the start.
 #pragma once
 #include <functional>
 #include <string>
@@ -26,6 +27,7 @@ class ProgressReporter {
     double plain_interval = 5.0;    // seconds between plain lines
     double terminal_interval = 0.25;  // seconds between rewrites on a terminal
     double long_run_seconds = 3600.0;  // an ETA beyond this is called out in the first line
+    double min_rate_seconds = 1.0;     // a new phase shows no line before it has run this long
   };
   using Clock = std::function<double()>;                 // seconds, monotonic
   using Sink = std::function<void(const std::string&)>;  // writes text as given (no newline added)
@@ -47,6 +49,8 @@ class ProgressReporter {
   Clock clock_;
   Sink sink_;
   double start_ = 0, last_shown_ = -1e300;
+  // The current phase: when it began and the count then (the rate is the phase's own).
+  double phase_start_ = 0, phase_done_ = 0, last_done_ = 0;
   bool shown_ = false, warned_ = false;
 };
 
