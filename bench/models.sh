@@ -5,19 +5,7 @@
 # Environment: BENCH_OUT (folder for the JSON lines, log and table; default a fresh temporary folder),
 # BENCH_SECONDS (target seconds per timed run, 1), BENCH_REPEATS (3). About 5 minutes on 2 cores.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${1:-$root/build-bench}
-python=${PYTHON:-/usr/bin/python3}
-[ -x "$python" ] || python=python3
-out=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/attnlim-models.XXXXXX")}
-mkdir -p "$out"
-
-if [ ! -x "$build/bench/attnlim_bench" ]; then
-  echo "building attnlim_bench in $build" >&2
-  cmake -S "$root" -B "$build" -G Ninja -DATTNLIM_CUDA=OFF >&2
-  cmake --build "$build" -j"$(nproc)" --target attnlim_bench >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" "${1:-}" attnlim-models
 
 # One SPEC per model (README, "--keys"): vMF on and off the query's axis, a subsphere, a density vanishing
 # at q, a harmonic perturbation, the locality experiment's mixture.

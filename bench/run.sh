@@ -6,19 +6,7 @@
 # log and table; default a fresh temporary folder), BENCH_SECONDS (target seconds per timed run, 1.5),
 # BENCH_REPEATS (5). About 3-4 minutes on 2 cores (CPU backend on all threads and on 1 thread, NumPy once per d).
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${1:-$root/build-bench}
-python=${PYTHON:-/usr/bin/python3}
-[ -x "$python" ] || python=python3
-out=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/attnlim-bench.XXXXXX")}
-mkdir -p "$out"
-
-if [ ! -x "$build/bench/attnlim_bench" ]; then
-  echo "building attnlim_bench in $build" >&2
-  cmake -S "$root" -B "$build" -G Ninja -DATTNLIM_CUDA=OFF >&2
-  cmake --build "$build" -j"$(nproc)" --target attnlim_bench >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" "${1:-}" attnlim-bench
 "$python" -c "import numpy" || { echo "run.sh: $python has no NumPy (set PYTHON)" >&2; exit 2; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

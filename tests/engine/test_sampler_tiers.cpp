@@ -5,6 +5,7 @@
 // Speed is not asserted here (bench/ measures it).
 #include <gtest/gtest.h>
 
+#include "support/ks.hpp"
 #include "support/sim.hpp"
 
 #include <algorithm>
@@ -15,6 +16,8 @@
 #include "attnlim/theory/theory.hpp"
 
 using namespace attnlim;
+using attnlim_test::ks_critical;
+using attnlim_test::ks_statistic;
 
 namespace {
 
@@ -33,29 +36,6 @@ SimulationResult run_tier(const TierCase& tc, SamplerTier tier, std::uint64_t se
   c.sampler = tier;
   for (double l : lambdas) c.betas.push_back(l * theory::critical_scale(tc.d, static_cast<double>(tc.n)));
   return attnlim_test::simulate_cpu(c);
-}
-
-// Two-sample Kolmogorov-Smirnov statistic D = sup_x |F_a(x) - F_b(x)|.
-double ks_statistic(std::vector<double> a, std::vector<double> b) {
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
-  std::size_t i = 0, j = 0;
-  double d = 0.0;
-  while (i < a.size() && j < b.size()) {
-    const double x = std::min(a[i], b[j]);
-    while (i < a.size() && a[i] <= x) ++i;
-    while (j < b.size() && b[j] <= x) ++j;
-    d = std::max(d, std::abs(i / na - j / nb));
-  }
-  return d;
-}
-
-// Critical value of the two-sample KS test at level alpha (Smirnov's limit law, as in every textbook):
-//   reject when D > c(alpha) sqrt((m + n) / (m n)),  c(alpha) = sqrt(-ln(alpha / 2) / 2).
-// alpha = 1e-3: c = sqrt(-ln(5e-4) / 2) = sqrt(7.6009 / 2) = 1.9495.
-double ks_critical(double alpha, double m, double n) {
-  return std::sqrt(-std::log(alpha / 2.0) / 2.0) * std::sqrt((m + n) / (m * n));
 }
 
 const std::vector<double> kLambdas = {0.5, 1.0, 4.0};  // around the critical scale: all three regimes' edges

@@ -18,8 +18,10 @@
 #include "attnlim/engine/engine.hpp"
 #include "attnlim/keys/registry.hpp"
 #include "attnlim/state/observables.hpp"
+#include "support/ks.hpp"
 
 using namespace attnlim;
+using attnlim_test::ks_statistic;
 
 namespace {
 
@@ -83,20 +85,6 @@ double ks_one_sample(std::vector<double> x, const std::function<double(double)>&
   return d;
 }
 
-double ks_two_sample(std::vector<double> a, std::vector<double> b) {
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  std::size_t i = 0, j = 0;
-  double d = 0.0;
-  while (i < a.size() && j < b.size()) {
-    const double x = std::min(a[i], b[j]);
-    while (i < a.size() && a[i] <= x) ++i;
-    while (j < b.size() && b[j] <= x) ++j;
-    d = std::max(d, std::abs(static_cast<double>(i) / a.size() - static_cast<double>(j) / b.size()));
-  }
-  return d;
-}
-
 // Critical values at level 1e-3 (Smirnov's limit law): c = sqrt(-ln(5e-4) / 2) = 1.9495.
 constexpr double kKsC = 1.9495;
 
@@ -149,7 +137,7 @@ TEST(KeyModels, BothTiersAgreeInLawWhereBothApply) {
       EXPECT_FALSE(symmetric_about_query(model));
       continue;
     }
-    const double ks = ks_two_sample(full_distances(model, kKeys, nullptr), projected_distances(model, kKeys));
+    const double ks = ks_statistic(full_distances(model, kKeys, nullptr), projected_distances(model, kKeys));
     EXPECT_LT(ks, kKsC * std::sqrt(2.0 / kKeys));
   }
 }
