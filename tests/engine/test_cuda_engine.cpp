@@ -237,6 +237,7 @@ std::vector<FusedCase> fused_cases() {
   // template instantiated per model (cuda/keys/), against the CPU's generic key loop.
   const std::pair<const char*, int> models[] = {{"vmf:kappa=4,angle=1.2", 3},
                                                 {"vmf:kappa=30", 5},
+                                                {"vmf:kappa=2,angle=1.5", 16},  // squared radii off the axis
                                                 {"subsphere:m=3", 6},
                                                 {"power:gamma=-1.5", 6},
                                                 {"power:gamma=2", 16},

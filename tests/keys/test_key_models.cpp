@@ -36,6 +36,7 @@ const ModelCase kCases[] = {
     {"vmf:kappa=4,angle=1.2", 3},
     {"vmf:kappa=30", 5},
     {"vmf:kappa=2,angle=3.141592653589793", 4},  // axis opposite q: E = 1 + w
+    {"vmf:kappa=2,angle=1.5", 16},  // off the axis at d >= 5: pairs off the axis add squared radii only
     {"subsphere:m=2", 5},
     {"subsphere:m=4", 16},
     {"power:gamma=2", 3},
