@@ -66,10 +66,12 @@ GrowthRule rule_with(int d, int l, double eps, int points) {
     if (z != 0.0) x.push_back(-z), log_w.push_back(lw);
   }
   double top = -INFINITY;
+  std::vector<double> rho_at;  // 1 + eps P_l(cos theta_k)
   for (std::size_t k = 0; k < x.size(); ++k) {
     const double theta = 0.5 * kPi * (x[k] + 1.0);
     const double c = std::cos(theta);
     const double rho = 1.0 + eps * gegenbauer_normalized(l, d, c);
+    rho_at.push_back(rho);
     r.theta.push_back(theta);
     r.h.push_back(gegenbauer_normalized_derivative(l, d, c) * std::sin(theta));
     // log of the Gauss weight times rho sin^{d-2} (in logs: sin^{d-2} underflows for large d)
@@ -85,10 +87,7 @@ GrowthRule rule_with(int d, int l, double eps, int points) {
   // First order in 1/beta the step is <grad_S log rho, e_2> / beta = eps P_l' sin theta / (rho beta): the rule's
   // growth - 1 times beta must be l(l+d-2).
   double first = 0.0;
-  for (std::size_t k = 0; k < r.theta.size(); ++k) {
-    const double rho = 1.0 + eps * gegenbauer_normalized(l, d, std::cos(r.theta[k]));
-    first += r.weight[k] * r.h[k] * eps * r.h[k] / rho;
-  }
+  for (std::size_t k = 0; k < r.theta.size(); ++k) first += r.weight[k] * r.h[k] * eps * r.h[k] / rho_at[k];
   r.first_order_error = std::fabs(first * r.scale / (l * (l + d - 2.0)) - 1.0);
   return r;
 }

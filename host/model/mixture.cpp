@@ -165,23 +165,27 @@ std::vector<double> log_weighted_densities(const MixtureKeys& mix) {
   for (int j = 0; j < mix.count; ++j) terms[j] += std::log(mix.weight[j]);
   return terms;
 }
+
+// log sum_j exp(terms_j), or the first term with no finite density at q (NaN, +inf) as it is.
+double log_total_density(const std::vector<double>& terms) {
+  for (double t : terms)
+    if (std::isnan(t) || t == std::numeric_limits<double>::infinity()) return t;
+  return log_sum_exp(terms);
+}
 }  // namespace
 
 template <>
 double MixtureKeys::log_density_at_query() const {
-  const std::vector<double> terms = log_weighted_densities(*this);
-  for (double t : terms)
-    if (std::isnan(t) || t == std::numeric_limits<double>::infinity()) return t;  // no finite density at q
-  return log_sum_exp(terms);
+  return log_total_density(log_weighted_densities(*this));
 }
 
 template <>
 double MixtureKeys::log_density_gradient_e2() const {
   // grad log sum_j p_j rho_j = sum_j s_j grad log rho_j with s_j = p_j rho_j / sum_k p_k rho_k; a component
   // with rho_j(q) = 0 has s_j = 0 and adds nothing when its gradient vanishes there (0 * NaN stays NaN).
-  const double log_total = log_density_at_query();
-  if (!std::isfinite(log_total)) return std::nan("");
   const std::vector<double> terms = log_weighted_densities(*this);
+  const double log_total = log_total_density(terms);
+  if (!std::isfinite(log_total)) return std::nan("");
   const std::vector<double> g = over_components(*this, [](const auto& m) { return m.log_density_gradient_e2(); });
   double total = 0.0;
   for (int j = 0; j < count; ++j) total += std::exp(terms[j] - log_total) * g[j];
