@@ -2,15 +2,17 @@
 # The GPU suite, in ONE call on a GPU machine, from binaries built elsewhere (bench/build_for_gpu.sh):
 #   bash bench/gpu_suite.sh [BIN_DIR]          (default carry/bin)
 # 1. every shared library of every binary resolves (ldd), or it stops with exit 2;
-# 2. GPU name (nvidia-smi); 3. the GPU tests (attnlim_tests --gtest_filter='Cuda*');
+# 2. GPU name (nvidia-smi); 3. the GPU tests (attnlim_tests --gtest_filter='Cuda*'), then compute-sanitizer
+#    memcheck on the fused kernel's CPU-agreement test (every key model);
 # 4. attnlim_bench: CUDA full/projected at d = 3, 16, 128, the device limits (Philox, normals), the
 #    materialise-then-reduce path, and the PyTorch baseline (float64 and float32) side by side;
 # 5. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected): speed of light,
 #    compute and memory workload, occupancy, warp stalls -- the limiter (skipped if ncu is missing);
 # 6. the CPU backend against NumPy on this machine's CPU (short; skipped if NumPy is missing).
 # Writes to "${OUT:-.}": gpu_results.md (the tables and the ncu summary), gpu_suite.log (everything
-# printed), gpu_tests.log, gpu_bench.jsonl, cpu_bench.jsonl, ncu.txt -- six files, inside the device
-# tool's limit of eight. About 5-7 minutes on an H100.
+# printed), gpu_tests.log, sanitizer.log, gpu_bench.jsonl, cpu_bench.jsonl, ncu.txt -- seven files, inside
+# the device tool's limit of eight. About 5-7 minutes on an H100 plus at most 2.5 for the sanitizer (not yet
+# run anywhere: no device has been lent to this project so far).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin=${1:-carry/bin}
@@ -71,6 +73,24 @@ tests_line=$(grep -E '^\[==========\] .* ran|^\[  (PASSED|FAILED)  \] [0-9]+ tes
 skipped=$(grep -cE '^\[  SKIPPED \] [A-Za-z0-9_/]+\.[A-Za-z0-9_/]+ \(' "$out/gpu_tests.log" || true)
 [ "$tests_rc" -eq 0 ] || status=1
 [ "${skipped:-0}" -eq 0 ] || { echo "gpu_suite: $skipped GPU tests skipped on a GPU machine"; status=1; }
+
+# 3b. compute-sanitizer (memcheck) on the fused kernel against the CPU for every case and key model, before
+# any benchmark: an out-of-bounds access or a leak fails the suite even where the numbers agree.
+sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -1)
+if [ -n "$sanitizer" ] && [ -x "$sanitizer" ]; then
+  echo "== compute-sanitizer --tool memcheck attnlim_tests --gtest_filter='CudaFused.MatchesCpuBackend'"
+  timeout 150 "$sanitizer" --tool memcheck --leak-check full --error-exitcode 3 \
+    "$bin/attnlim_tests" --gtest_filter='CudaFused.MatchesCpuBackend' > "$out/sanitizer.log" 2>&1
+  sanitizer_rc=$?
+  tail -15 "$out/sanitizer.log"
+  case "$sanitizer_rc" in
+    0) ;;
+    124) echo "gpu_suite: compute-sanitizer ran out of its 150 s (incomplete, not a pass)"; status=1 ;;
+    *) echo "gpu_suite: compute-sanitizer found errors (exit $sanitizer_rc)"; status=1 ;;
+  esac
+else
+  echo "gpu_suite: compute-sanitizer not found: memcheck NOT run"; status=1
+fi
 
 # 4. GPU benchmark with the PyTorch baseline side by side
 echo "== attnlim_bench (cuda)"
