@@ -30,11 +30,11 @@ void register_critical(CLI::App& app) {
     c.d = static_cast<int>(parse_whole("d", o->d, 2, kMaxDimension));
     c.sampler = critical_sampler(o->critical, c);
     validate(c);
-    const EngineChoice choice = parse_backend_option(o->critical.backend);
+    if (!c.order) parse_backend_option(o->critical.backend);
     std::vector<OutputFile> outputs;
     add_if_given(outputs, sub, "json", o->json);
     check_output_paths(outputs);
-    const auto engine = make_cli_engine(choice, o->critical.threads);
+    const auto engine = make_critical_engine(o->critical, c);
     CriticalResult r;
     {
       ProgressLine line(o->critical.quiet);

@@ -32,6 +32,11 @@ void register_heat(CLI::App& app);
 // symmetric about q with a distance sampler), else full.
 SamplerTier parse_sampler(const std::string& name, bool output_vector, const AnyKeyModel& model);
 
+// n as a key count: an exact whole number 1..2^63 (1e6 notation accepted); with any_size (the order sampler)
+// also any n >= 1 written as MANTISSAeEXPONENT beyond that (1e300, 2.5e5000), held as log n. InputError
+// naming `field` otherwise.
+KeyCount parse_key_count(const std::string& field, const std::string& text, bool any_size);
+
 // --backend auto|cpu|cuda, refused up front when cuda is asked for and no device can run it.
 EngineChoice parse_backend_option(const std::string& name);
 
@@ -68,6 +73,8 @@ void add_critical_options(CLI::App* sub, CriticalOptions& options, const std::st
 CriticalConfig parse_critical_options(const CriticalOptions& options, std::uint64_t automatic_n_max);
 // --sampler of critical and verify for the config's d and keys.
 SamplerTier critical_sampler(const CriticalOptions& options, const CriticalConfig& config);
+// The engine of critical and verify: the order engine for --sampler order, else that of --backend.
+std::unique_ptr<Engine> make_critical_engine(const CriticalOptions& options, const CriticalConfig& config);
 // The engine of --backend and --threads.
 std::unique_ptr<Engine> make_cli_engine(EngineChoice choice, const std::string& threads);
 

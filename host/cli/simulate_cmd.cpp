@@ -21,7 +21,7 @@ struct SimulateOptions {
   std::vector<std::string> beta_values = {"0,1,10,100"};
   std::string beta_scale = "abs";
   std::string top_k;  // empty: not given
-  std::string seed = "1", backend = "auto", sampler = "auto", threads = "0", chunk = "65536";
+  std::string seed = "1", backend = "auto", sampler = "auto", threads = "0", chunk = "65536", bulk_tolerance = "1e-3";
   bool output_vector = false, quiet = false;
   std::string csv, json;
 };
@@ -33,7 +33,8 @@ void register_simulate(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("simulate", "simulate n random keys on S^{d-1} attended by one query over a beta grid");
   add_number_option(sub, "--d", opt->d, fmt::format("dimension: keys on the sphere S^{{d-1}} in R^d (2..{})", kMaxDimension), "INT");
   add_keys_option(sub, opt->keys);
-  add_number_option(sub, "--n", opt->n, "keys per trial (1..2^63; 1e6 notation accepted)", "INT");
+  add_number_option(sub, "--n", opt->n,
+                    "keys per trial (1..2^63; 1e6 notation accepted; with --sampler order any n >= 1, e.g. 1e5000)", "INT");
   add_number_option(sub, "--trials", opt->trials, "independent trials (1..2^32)", "INT");
   add_list_option(sub, "--beta", opt->beta_values,
                   fmt::format("comma-separated beta values (distinct, >= 0, at most {}), read through --beta-scale", kMaxBetas),
@@ -47,10 +48,15 @@ void register_simulate(CLI::App& app) {
   sub->add_option("--backend", opt->backend, "auto (CUDA when a device is present), cpu or cuda")->capture_default_str();
   sub->add_option("--sampler", opt->sampler,
                   "full: d-dimensional keys; projected: distance from one normal and one chi-square "
-                  "(cost independent of d); auto: projected unless --output-vector")
+                  "(cost independent of d); auto: projected unless --output-vector; order: the order-statistics "
+                  "engine (nearest keys exact, the rest a Gaussian sum; any n, cost independent of n; CPU)")
       ->capture_default_str();
   add_number_option(sub, "--threads", opt->threads, fmt::format("CPU threads (0: all; at most {})", kMaxThreads), "INT");
   add_number_option(sub, "--chunk", opt->chunk, "keys per work block (changes sums only by rounding)", "INT");
+  add_number_option(sub, "--bulk-tolerance", opt->bulk_tolerance,
+                    "--sampler order: the bound on the Gaussian bulk's error (relative, per sum) that the number of "
+                    "exact keys must reach, in (0, 1)",
+                    "FLOAT");
   sub->add_flag("--output-vector", opt->output_vector, "also compute the output O in the query frame (radial part and tangential norm)");
   add_quiet_flag(sub, opt->quiet);
   sub->add_option("--csv", opt->csv, "write one row per (trial, beta) here")->type_name("PATH");
@@ -59,35 +65,48 @@ void register_simulate(CLI::App& app) {
     RunSpec spec;
     const int d = static_cast<int>(parse_whole("d", opt->d, 2, kMaxDimension));
     spec.keys = parse_key_model(opt->keys, d);
-    const std::uint64_t n = parse_whole("n", opt->n, 1, kMaxKeys);
-    spec.n = KeyCount::exact(n);
+    const bool order = opt->sampler == "order";
+    spec.n = parse_key_count("n", opt->n, order);
     const std::uint64_t trials = parse_whole("trials", opt->trials, 1, kMaxTrials);
     spec.top_k = sub->count("--top-k") > 0 ? static_cast<int>(parse_whole("top_k", opt->top_k, 0, kMaxTopK))
-                                           : static_cast<int>(std::min<std::uint64_t>(kDefaultTopK, n));
+                                           : static_cast<int>(spec.n.is_exact() ? std::min<std::uint64_t>(kDefaultTopK, spec.n.count()) : kDefaultTopK);
     spec.seed = parse_whole("seed", opt->seed, 0, ~std::uint64_t{0});
     EngineOptions engine_options;
     engine_options.threads = static_cast<int>(parse_whole("threads", opt->threads, 0, kMaxThreads));
     engine_options.chunk_keys = parse_whole("chunk", opt->chunk, 1, kMaxKeys);
     spec.output_vector = opt->output_vector;
-    spec.tier = parse_sampler(opt->sampler, opt->output_vector, spec.keys);
+    spec.tier = order ? (opt->output_vector ? SamplerTier::full : SamplerTier::projected)
+                      : parse_sampler(opt->sampler, opt->output_vector, spec.keys);
+    if (sub->count("--bulk-tolerance")) {
+      if (!order) throw InputError("bulk_tolerance", "applies to --sampler order only");
+      spec.bulk_tolerance = parse_real("bulk_tolerance", opt->bulk_tolerance);
+    }
     const BetaScale scale = parse_beta_scale(opt->beta_scale);
     // Checked as typed (a negative lambda is quoted as the user wrote it, not as the beta it gives).
     const std::string typed = join_list(opt->beta_values);
     const std::vector<double> values = parse_beta_values("beta", typed);
     const std::vector<std::string> items = split_list("beta", typed);
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      spec.betas.push_back(absolute_beta(scale, values[i], spec.keys, spec.n));
-      if (!std::isfinite(spec.betas.back()))
-        throw InputError("beta", fmt::format("{} on the {} scale gives an infinite beta at n = {}", items[i],
-                                             scale.name(), n));
+    if (order) {
+      // The order engine takes betas in a unit: lambda with the unit (n c)^{1/a'} stays finite at any n.
+      spec.log_beta_unit = beta_log_unit(scale, spec.keys, spec.n);
+      for (double v : values) spec.betas.push_back(scale.kind == BetaScale::log ? v * spec.n.log() : v);
+    } else {
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        spec.betas.push_back(absolute_beta(scale, values[i], spec.keys, spec.n));
+        if (!std::isfinite(spec.betas.back()))
+          throw InputError("beta", fmt::format("{} on the {} scale gives an infinite beta at n = {} (--sampler order "
+                                               "takes it)", items[i], scale.name(), spec.n.text()));
+      }
     }
     validate(spec, WorkRange::all_keys(spec, trials));
-    const EngineChoice choice = parse_backend_option(opt->backend);
+    if (order && opt->backend == "cuda") throw InputError("backend", "the order sampler runs on the CPU (use auto or cpu)");
+    const EngineChoice choice = order ? EngineChoice::cpu : parse_backend_option(opt->backend);
     std::vector<OutputFile> outputs;
     add_if_given(outputs, sub, "csv", opt->csv);
     add_if_given(outputs, sub, "json", opt->json);
     check_output_paths(outputs);
-    const auto engine = make_engine(choice, engine_options);
+    const auto engine = order ? make_order_engine(engine_options) : make_engine(choice, engine_options);
+    if (std::string why; !engine->supports(spec, &why)) throw InputError(order ? "keys" : "backend", why);
     SimulationResult r;
     {
       ProgressLine line(opt->quiet);

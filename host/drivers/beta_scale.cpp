@@ -59,6 +59,17 @@ double absolute_beta(const BetaScale& scale, double value, const AnyKeyModel& mo
   return value;
 }
 
+double beta_log_unit(const BetaScale& scale, const AnyKeyModel& model, const KeyCount& n) {
+  switch (scale.kind) {
+    case BetaScale::critical: {
+      const theory::LocalLaw law = local_law(model);
+      return (n.log() + law.log_c) / law.a;
+    }
+    case BetaScale::power: return scale.alpha * n.log();
+    default: return 0.0;
+  }
+}
+
 BetaSpec parse_beta_spec(const std::string& text) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 >= text.size())

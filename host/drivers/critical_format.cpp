@@ -15,7 +15,13 @@ nlohmann::json to_json(const CriticalResult& r) {
   j["config"] = {{"d", c.d},           {"n_min", c.n_min},         {"n_max", c.n_max},
                  {"n_points", c.n_points}, {"trials", c.trials},   {"observable", c.observable},
                  {"target", c.target}, {"grid_points", c.grid_points}, {"bootstrap", c.resamples},
-                 {"seed", c.seed},     {"sampler", sampler_name(c.sampler)}, {"keys", r.keys}};
+                 {"seed", c.seed},     {"sampler", c.order ? "order" : sampler_name(c.sampler)}, {"keys", r.keys}};
+  if (c.order) {
+    j["config"]["log_n_min"] = c.log_n_min;
+    j["config"]["log_n_max"] = c.log_n_max;
+    if (c.n_min == kMaxKeys) j["config"]["n_min"] = nullptr;
+    if (c.n_max == kMaxKeys) j["config"]["n_max"] = nullptr;
+  }
   j["backend"] = r.backend;
   j["device"] = r.device;
   j["seconds"] = r.seconds;
@@ -38,9 +44,25 @@ nlohmann::json to_json(const CriticalResult& r) {
   j["local_slopes"] = r.local_slopes;
   j["regime"] = r.regime;
   j["regime_reason"] = r.regime_reason;
+  // The crossover to the local law: beta* over the local-law and random-energy-model predictions per point,
+  // and from which n on the local law holds within 5% (measured; and where theory puts the nearest key inside it).
+  nlohmann::json crossover = nlohmann::json::array();
+  for (const auto& p : r.points)
+    crossover.push_back({{"log_n", p.log_n},
+                         {"ratio_local", std::exp(p.log_beta_star - std::log(p.predicted_beta_star))},
+                         {"ratio_rem", std::isnan(p.rem_beta_star) ? nlohmann::json() : nlohmann::json(std::exp(p.log_beta_star - std::log(p.rem_beta_star)))},
+                         {"ratio_local_ci", {p.ci_low / p.predicted_beta_star, p.ci_high / p.predicted_beta_star}}});
+  j["crossover"] = {{"points", crossover},
+                    {"log_n_local_measured", std::isnan(r.log_n_local_measured) ? nlohmann::json() : nlohmann::json(r.log_n_local_measured)},
+                    {"log_n_local_theory", std::isnan(r.log_n_local_theory) ? nlohmann::json() : nlohmann::json(r.log_n_local_theory)},
+                    {"rule", "measured: the smallest measured n from which every beta*(n) is within 5% of lambda* (n c)^(1/a'); "
+                             "theory: P(E<=s) within 5% of c s^a' at the expected nearest distance"}};
   j["points"] = nlohmann::json::array();
   for (const auto& p : r.points)
-    j["points"].push_back({{"n", p.n},
+    j["points"].push_back({{"n", p.n ? nlohmann::json(p.n) : nlohmann::json()},
+                           {"log_n", p.log_n},
+                           {"log_beta_star", p.log_beta_star},
+                           {"log_mean_e_min", p.log_mean_e_min},
                            {"beta_star", p.beta_star},
                            {"ci_low", p.ci_low},
                            {"ci_high", p.ci_high},
@@ -56,6 +78,16 @@ nlohmann::json to_json(const CriticalResult& r) {
   return j;
 }
 
+namespace {
+// n as printed: the count, or 1.0e300 style where it is held as log n.
+std::string n_label(const CriticalPoint& p) {
+  if (p.n) return std::to_string(p.n);
+  const double l10 = p.log_n / std::log(10.0);
+  const double e = std::floor(l10);
+  return fmt::format("{:.3g}e{:.0f}", std::pow(10.0, l10 - e), e);
+}
+}  // namespace
+
 std::string to_table(const CriticalResult& r) {
   std::string s = fmt::format("attnlim critical: d={}{} observable={} target={} trials={} backend={} ({}), {:.1f} s\n",
                               r.config.d, r.keys == UniformKeys::kName ? "" : " keys=" + r.keys, r.config.observable,
@@ -65,7 +97,7 @@ std::string to_table(const CriticalResult& r) {
   for (const auto& p : r.points) {
     // The REM law is for ipr only: other observables show n/a (null in the JSON), not nan.
     const bool rem = !std::isnan(p.rem_beta_star);
-    s += fmt::format("{:>12} {:>12.5g} {:>25} {:>12.5g} {:>9.4f} {:>14.4g} {:>12} {:>9}\n", p.n, p.beta_star,
+    s += fmt::format("{:>12} {:>12.5g} {:>25} {:>12.5g} {:>9.4f} {:>14.4g} {:>12} {:>9}\n", n_label(p), p.beta_star,
                      fmt::format("[{:.5g}, {:.5g}]", p.ci_low, p.ci_high), p.predicted_beta_star,
                      p.beta_star / p.predicted_beta_star, p.gaussian_scale,
                      rem ? fmt::format("{:.5g}", p.rem_beta_star) : "n/a",
@@ -87,6 +119,10 @@ std::string to_table(const CriticalResult& r) {
   for (const auto& ls : r.local_slopes)
     s += fmt::format(" {:.3f}±{:.3f}", ls["slope"].get<double>(), ls["stderr"].get<double>());
   s += fmt::format("\nregime: {} ({})\n", r.regime, r.regime_reason);
+  const auto ten = [](double log_n) { return fmt::format("10^{:.1f}", log_n / std::log(10.0)); };
+  s += fmt::format("local law within 5%: measured from n = {} on; theory (nearest key inside the power law) from n = {}\n",
+                   std::isnan(r.log_n_local_measured) ? std::string("(no measured n)") : ten(r.log_n_local_measured),
+                   std::isnan(r.log_n_local_theory) ? std::string("(no closed-form law)") : ten(r.log_n_local_theory));
   return s;
 }
 

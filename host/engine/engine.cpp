@@ -36,9 +36,13 @@ std::vector<TrialState> Engine::run(const RunSpec& spec, const WorkRange& range,
 }
 
 std::optional<InputError> refuse_uncounted_n(const RunSpec& spec, const std::string& engine) {
-  if (spec.n.is_exact()) return std::nullopt;
-  return InputError("n", fmt::format("the {} engine enumerates keys: n must be an exact count below 2^63 (got {})",
-                                     engine, spec.n.text()));
+  if (!spec.n.is_exact())
+    return InputError("n", fmt::format("the {} engine enumerates keys: n must be an exact count below 2^63 (got {}); "
+                                       "the order sampler takes any n",
+                                       engine, spec.n.text()));
+  if (spec.log_beta_unit != 0.0)
+    return InputError("beta", fmt::format("the {} engine takes absolute betas (beta beyond a double needs the order sampler)", engine));
+  return std::nullopt;
 }
 
 bool engine_available(EngineChoice choice, std::string* why) {

@@ -44,6 +44,7 @@ std::string layer_of(const fs::path& relative) {
       {"include/attnlim/theory/", "theory"},   {"include/attnlim/io/", "io"},
       {"host/model/", "keys"},                 {"host/state/", "state"},
       {"host/cpu/", "engine"},                 {"host/engine/", "engine"},
+      {"host/order/", "engine"},
       {"cuda/", "engine"},                     {"host/analysis/", "analysis"},
       {"host/drivers/", "drivers"},            {"host/theory/", "theory"},
       {"host/io/", "io"},                      {"host/cli/", "cli"},

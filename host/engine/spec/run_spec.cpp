@@ -41,11 +41,29 @@ void validate(const RunSpec& s) {
     if (!std::isfinite(b)) throw InputError("beta", fmt::format("every value must be finite (got {})", b));
     if (b < 0) throw InputError("beta", fmt::format("every value must be >= 0 (got {})", b));
   }
+  if (!std::isfinite(s.log_beta_unit)) throw InputError("beta", "the unit of beta must be finite");
+  if (!(s.bulk_tolerance > 0.0 && s.bulk_tolerance < 1.0))
+    throw InputError("bulk_tolerance", fmt::format("must be in (0, 1) (got {})", s.bulk_tolerance));
   if (s.output_vector && s.tier == SamplerTier::projected)
     throw InputError("sampler", fmt::format("projected keys carry no direction; use {} full with {}",
                                             field_ref("sampler"), field_ref("output_vector")));
   std::string why;
   if (!supports_tier(s.keys, s.tier, &why)) throw InputError("keys", why);
+}
+
+double log_rescale(const RunSpec& s) {
+  const theory::LocalLaw law = local_law(s.keys);
+  return (s.n.log() + law.log_c) / law.a;
+}
+
+double log_beta(const RunSpec& s, int b) { return std::log(s.betas[b]) + s.log_beta_unit; }
+
+std::vector<double> state_betas(const RunSpec& s, double log_distance_scale) {
+  std::vector<double> out;
+  for (std::size_t b = 0; b < s.betas.size(); ++b)
+    out.push_back(s.log_beta_unit == log_distance_scale ? s.betas[b]  // bit for bit where the units agree
+                                                         : s.betas[b] * std::exp(s.log_beta_unit - log_distance_scale));
+  return out;
 }
 
 void validate(const RunSpec& s, const WorkRange& r) {

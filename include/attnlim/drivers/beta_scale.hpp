@@ -19,6 +19,11 @@ BetaScale parse_beta_scale(const std::string& text);
 // The absolute beta of `value` on `scale` for keys of `model` and n keys (critical: the model's local law).
 double absolute_beta(const BetaScale& scale, double value, const AnyKeyModel& model, const KeyCount& n);
 
+// The log of the unit in which `scale`'s values become betas where the absolute beta may be beyond a double
+// (the order sampler, RunSpec::log_beta_unit): critical: log (n c)^{1/a'}; power:A: A log n; abs and log: 0
+// (the log scale's beta is gamma log n, always finite).
+double beta_log_unit(const BetaScale& scale, const AnyKeyModel& model, const KeyCount& n);
+
 struct BetaSpec {
   BetaScale scale;
   std::vector<double> values;

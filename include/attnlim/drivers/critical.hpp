@@ -30,6 +30,10 @@ struct CriticalConfig {
   std::uint64_t seed = 1;
   int top_k = 1;
   SamplerTier sampler = SamplerTier::projected;
+  // --sampler order: the order-statistics engine, and the n range as log n (any n >= 2, e.g. 1e300); the
+  // points are log-spaced in log n, exact counts where n is below 2^53.
+  bool order = false;
+  double log_n_min = 0.0, log_n_max = 0.0;
 };
 constexpr std::uint64_t kMaxCriticalTrials = std::uint64_t{1} << 31;  // the pilot uses trial numbers 2^31 on
 constexpr int kMaxResamples = 1000000;
@@ -41,8 +45,13 @@ void validate(const CriticalConfig& config);
 // 1/n < target (ipr, w_max) or target < log n (entropy). 0 when no n <= kMaxKeys qualifies.
 std::uint64_t smallest_crossing_n(const std::string& observable, double target);
 
+// The n of a run's points: log_spaced_n for the per-key engines; log-spaced in log n for the order sampler.
+std::vector<KeyCount> critical_ns(const CriticalConfig& config);
+
 struct CriticalPoint {
-  std::uint64_t n = 0;
+  std::uint64_t n = 0;  // 0 where n is held as log n
+  double log_n = 0;
+  double log_beta_star = 0, log_mean_e_min = 0;
   double beta_star = 0, ci_low = 0, ci_high = 0, se_log = 0;
   double predicted_beta_star = 0;  // lambda* (n c)^{1/a'}
   double gaussian_scale = 0;       // sqrt(2 d log n)
@@ -72,6 +81,10 @@ struct CriticalResult {
   std::vector<nlohmann::json> local_slopes;
   std::string regime;              // "local" (asymptotic law applies) or "pre-asymptotic"
   std::string regime_reason;
+  // The crossover to the local law: log n from which on every measured beta*(n) is within 5% of the local
+  // law's prediction (NaN if no point is), and log n at which P(E <= s) is within 5% of c s^{a'} at the
+  // expected nearest distance (theory; NaN where the key model has no distance law in closed form).
+  double log_n_local_measured = 0, log_n_local_theory = 0;
 };
 
 // The keys a run is planned to draw (pilot and fine pass at every n; retries on a wider grid add to it).

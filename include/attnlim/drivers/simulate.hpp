@@ -25,9 +25,17 @@ struct SimulationResult {
   std::string backend;              // the engine's name: "cpu" or "cuda"
   std::string device;               // its device: CPU thread count or GPU name
   double seconds = 0.0;
-  double keys_per_second = 0.0;
+  double keys_per_second = 0.0;    // n x trials / seconds (beyond a double for the order sampler at huge n)
+  double trials_per_second = 0.0;
+  std::string sampler;              // "full", "projected", or "order" (the order-statistics engine)
+  // The states' distance unit (TrialState::log_distance_scale: 0, or log S for the order sampler), log S of the
+  // key model's local law (S = (n c)^{1/a'}), and the betas in the states' units.
+  double log_distance_scale = 0.0, log_rescale = 0.0;
+  std::vector<double> state_betas;
   std::vector<TrialState> states;
-  std::vector<std::vector<std::vector<double>>> values;  // values[beta][index_of(observable)][trial]
+  // values[beta][index_of(observable)][trial], scaled: the observable is value e^{log_unit(observable)}.
+  std::vector<std::vector<std::vector<double>>> values;
+  double log_unit(Observable o) const { return observable_log_unit(o, log_distance_scale); }
 
   std::vector<Observable> observables() const { return reported_observables(spec.output_vector); }
   Summary summary(int beta_index, Observable observable) const;
@@ -39,6 +47,8 @@ SimulationResult simulate(Engine& engine, const RunSpec& spec, std::uint64_t tri
                           const std::vector<double>& beta_values, const ProgressCallback& progress = {});
 
 nlohmann::json config_json(const SimulationResult& result);
+// Writes value e^{log_unit} into obj[key]: the value where a double holds it, else null with obj["log_" + key].
+void put_scaled(nlohmann::json& obj, const std::string& key, double value, double log_unit);
 nlohmann::json to_json(const SimulationResult& result);
 std::string to_csv(const SimulationResult& result);
 std::string to_table(const SimulationResult& result);

@@ -41,6 +41,9 @@ class Engine {
   virtual std::string name() const = 0;    // "cpu", "cuda": the JSON's backend
   virtual std::string device() const = 0;  // what runs it: "2 OpenMP threads", a GPU's name
   virtual bool accelerator() const = 0;    // a device that makes large n cheap (drivers size work by it)
+  // What KeysDone counts: "keys" (per-key engines), or "trials" (the order-statistics engine, whose cost per
+  // trial does not depend on n).
+  virtual const char* work_unit() const { return "keys"; }
   // Why this engine cannot run `spec` (the field and the problem), or nothing.
   virtual std::optional<InputError> refusal(const RunSpec& spec) const = 0;
   bool supports(const RunSpec& spec, std::string* why = nullptr) const;
@@ -63,5 +66,8 @@ bool engine_available(EngineChoice choice, std::string* why = nullptr);
 // automatic: CUDA when a device is present, else the CPU. Throws InputError naming `backend` when the
 // choice cannot run here, or naming `threads`/`chunk` for bad options.
 std::unique_ptr<Engine> make_engine(EngineChoice choice, const EngineOptions& options = {});
+// The order-statistics engine (--sampler order; host/order/order_engine.cpp): any n >= 1, held as log n, for
+// key models with a Beta-family distance law (keys/distance_law.hpp). Top-k reports ranks, not key indices.
+std::unique_ptr<Engine> make_order_engine(const EngineOptions& options = {});
 
 }  // namespace attnlim

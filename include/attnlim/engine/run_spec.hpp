@@ -25,6 +25,13 @@ struct RunSpec {
   bool output_vector = false;         // also accumulate the weighted tangential key sum
   std::uint64_t seed = 1;             // Philox key
   KeyCount n = KeyCount::exact(100000);
+  // betas[b] is in units of e^{log_beta_unit}: the absolute beta is betas[b] e^{log_beta_unit}. Per-key engines
+  // take absolute betas (0); the order-statistics engine takes any unit, so beta = lambda (n c)^{1/a'} can be
+  // given as lambda with the unit log (n c)^{1/a'} where that beta is beyond a double (n = 1e5000).
+  double log_beta_unit = 0.0;
+  // Order-statistics engine: keys beyond the nearest K enter as a Gaussian sum; K grows until the bound on
+  // that approximation's error (TrialState::bulk_error_bound) is below this.
+  double bulk_tolerance = 1e-3;
 
   int d() const { return dimension(keys); }
   int tangent_dim() const { return output_vector ? d() - 1 : 0; }
@@ -44,6 +51,15 @@ struct WorkRange {
 // (1..2^63 when exact), top_k (0..64, <= n), beta (1..64 values, finite, >= 0), a sampler tier the model
 // does not support, output_vector with the distance-only tier.
 void validate(const RunSpec& spec);
+
+// log S, S = (n c)^{1/a'} the rescaling of the key model's local law P(E <= s) ~ c s^{a'}: y = S E are the
+// rescaled distances (THEORY.md sections 2, 7, 8).
+double log_rescale(const RunSpec& spec);
+// log of the absolute beta number b (-inf for beta 0).
+double log_beta(const RunSpec& spec, int b);
+// The betas in the units of a state whose distances are stored as E e^{log_distance_scale} (so that beta E is
+// unchanged): beta e^{-log_distance_scale}.
+std::vector<double> state_betas(const RunSpec& spec, double log_distance_scale);
 // Also the range: at least one trial, trial numbers within 32 bits, a non-empty key range inside [0, n).
 void validate(const RunSpec& spec, const WorkRange& range);
 

@@ -4,6 +4,7 @@
 // o_e1 = 1 - bias, o_e2 = v_1 / s0 and o_rest = |v_2..v_{d-1}| / s0 from the weighted tangential sum v.
 #pragma once
 #include <array>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,11 +21,12 @@ enum class Observable : int {
   entropy,       // -sum w log w
   bias,          // sum w E = 1 - <O, q>
   log_z,         // log sum e^{beta X}
+  y_min,         // the rescaled nearest distance (n c)^{1/a'} E_(1) (the key model's local law)
   o_e1,          // <O, q>: the output on the query (--output-vector)
   o_e2,          // <O, e_2>, e_2 the unit tangent at q toward the key model's axis (0 in law without one)
   o_rest,        // the norm of the rest of O, orthogonal to q and e_2
 };
-constexpr int kNumObservables = 10;
+constexpr int kNumObservables = 11;
 
 constexpr int index_of(Observable o) { return static_cast<int>(o); }
 const char* observable_name(Observable o);
@@ -36,9 +38,17 @@ constexpr bool needs_output_vector(Observable o) {
 // The observables a run reports, in this order: the scalar ones, then (with the output vector) the vector ones.
 std::vector<Observable> reported_observables(bool output_vector);
 
-// Every observable of state `state` at beta number b (values indexed by index_of).
-std::array<double, kNumObservables> trial_observables(const TrialState& state, int b, double beta);
-// Weight of the j-th nearest kept key at beta: e^{-beta (E_j - m)} / s0.
+// Every observable of state `state` at beta number b (values indexed by index_of). `beta` is in the state's
+// units (beta e^{-log_distance_scale}: the absolute beta for the per-key engines); log_rescale is
+// log (n c)^{1/a'} (y_min is NaN without it). Values are scaled: observable o is value e^{observable_log_unit}
+// (e_min and bias in the state's distance units, log_z divided by e^{log_distance_scale}); every scale is 1
+// (unit 0) for the per-key engines' states, whose values are the observables themselves.
+std::array<double, kNumObservables> trial_observables(const TrialState& state, int b, double beta,
+                                                      double log_rescale = std::numeric_limits<double>::quiet_NaN());
+// The log of the factor that turns observable o's scaled value into its value, for states whose distances
+// carry log_distance_scale.
+double observable_log_unit(Observable o, double log_distance_scale);
+// Weight of the j-th nearest kept key at beta (state units): e^{-beta (E_j - m)} / s0.
 double top_weight(const TrialState& state, int b, double beta, int j);
 
 }  // namespace attnlim

@@ -26,6 +26,14 @@ struct TrialState {
   // ranks only: then indexed is false and top_index is empty (rank i is entry i).
   bool indexed = true;
   std::vector<std::uint64_t> top_index;
+  // Distances (min_distance, s1, top_distance) are stored as E e^{log_distance_scale}: 0 for the per-key
+  // engines; log (n c)^{1/a'} for the order-statistics engine, whose distances are the rescaled y = (n c)^{1/a'} E
+  // (representable at any n). The betas that go with such a state are beta e^{-log_distance_scale}.
+  double log_distance_scale = 0.0;
+  // Order-statistics engine: keys drawn exactly (the nearest K), and the bound on the error of the Gaussian
+  // sum that stands for the others (0 where every key is exact).
+  std::uint64_t exact_keys = 0;
+  double bulk_error_bound = 0.0;
 
   TrialState() = default;
   TrialState(int num_betas, int tangent_dim_, int top_k_, bool indexed_ = true)

@@ -23,5 +23,11 @@ double log_distance_quantile_log(int d, double log_p);
 // log I_x(p, q), the Beta(p, q) CDF at x, finite below the smallest double (a log-space series where I_x
 // underflows): the distance law of keys whose E/2 is Beta(p, q) (uniform: p = q = a; power: p = a + gamma/2).
 double log_beta_cdf(double p, double q, double x);
+// The same from log x (x = E/2 <= 1), for x below the smallest double (the order-statistics engine at n = 1e5000).
+double log_beta_cdf_log(double p, double q, double log_x);
+// log of the Beta(p, q) density at x, from log x.
+double log_beta_density_log(double p, double q, double log_x);
+// log x with log I_x(p, q) = log_w (log_w <= 0; works far below log(1e-300), where x itself may underflow).
+double log_beta_quantile_log(double p, double q, double log_w);
 
 }  // namespace attnlim::theory

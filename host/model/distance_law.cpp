@@ -1,0 +1,119 @@
+#include "attnlim/keys/distance_law.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include <boost/math/tools/roots.hpp>
+
+#include "attnlim/theory/distance.hpp"
+
+namespace attnlim {
+
+namespace {
+
+constexpr double kLog2 = 0.69314718055994530942;
+
+double log_sum_exp(const std::vector<double>& v) {
+  double top = -std::numeric_limits<double>::infinity();
+  for (double x : v) top = std::max(top, x);
+  if (!std::isfinite(top)) return top;
+  double sum = 0.0;
+  for (double x : v) sum += std::exp(x - top);
+  return top + std::log(sum);
+}
+
+std::optional<DistanceLaw::Component> base_component(const BaseKeyModel& model, std::string* why) {
+  return std::visit(
+      [why](const auto& m) -> std::optional<DistanceLaw::Component> {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, UniformKeys>) {
+          const double a = 0.5 * (m.d - 1);
+          return DistanceLaw::Component{1.0, a, a, m.d - 1};
+        } else if constexpr (std::is_same_v<M, SubsphereKeys>) {
+          const double a = 0.5 * (m.m - 1);
+          return DistanceLaw::Component{1.0, a, a, m.m - 1};
+        } else if constexpr (std::is_same_v<M, PowerKeys>) {
+          return DistanceLaw::Component{1.0, m.a_local(), m.a(), m.d - 1};
+        } else {
+          if (why)
+            *why = std::string("the order-statistics sampler needs a key model whose distance E/2 is a Beta variable "
+                               "(uniform, subsphere, power, or a mixture of these); '") +
+                   M::kName + "' has none";
+          return std::nullopt;
+        }
+      },
+      model);
+}
+
+}  // namespace
+
+DistanceLaw::DistanceLaw(std::vector<Component> components) : components_(std::move(components)) {}
+
+double DistanceLaw::log_cdf(double log_e) const {
+  const double log_x = std::min(0.0, log_e - kLog2);
+  std::vector<double> terms;
+  for (const auto& c : components_) terms.push_back(std::log(c.weight) + theory::log_beta_cdf_log(c.p, c.q, log_x));
+  return log_sum_exp(terms);
+}
+
+double DistanceLaw::log_density(double log_e) const {
+  const double log_x = std::min(0.0, log_e - kLog2);
+  std::vector<double> terms;
+  for (const auto& c : components_)
+    terms.push_back(std::log(c.weight) + theory::log_beta_density_log(c.p, c.q, log_x) - kLog2);
+  return log_sum_exp(terms);
+}
+
+double DistanceLaw::log_component_share(int j, double log_e) const {
+  const double log_x = std::min(0.0, log_e - kLog2);
+  const auto& c = components_[j];
+  return std::log(c.weight) + theory::log_beta_density_log(c.p, c.q, log_x) - kLog2 - log_density(log_e);
+}
+
+double DistanceLaw::log_quantile(double log_w) const {
+  if (components_.size() == 1) return theory::log_beta_quantile_log(components_[0].p, components_[0].q, log_w) + kLog2;
+  if (log_w >= 0.0) return std::log(2.0);
+  if (log_w == -std::numeric_limits<double>::infinity()) return log_w;
+  // A mixture: bracket the root between the components' own quantiles of the same probability, each
+  // shifted by its weight (F >= w_j F_j and F <= sum of the F_j), then solve log F(e) = log_w in log e.
+  double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
+  for (const auto& c : components_) {
+    lo = std::min(lo, theory::log_beta_quantile_log(c.p, c.q, std::min(0.0, log_w - std::log(static_cast<double>(components_.size())))));
+    hi = std::max(hi, theory::log_beta_quantile_log(c.p, c.q, std::min(0.0, log_w - std::log(c.weight))));
+  }
+  lo += kLog2;
+  hi = std::min(hi + kLog2, std::log(2.0));
+  const auto f = [&](double t) { return log_cdf(t) - log_w; };
+  if (f(lo) >= 0) return lo;
+  if (f(hi) <= 0) return hi;
+  boost::math::tools::eps_tolerance<double> tol(50);
+  std::uintmax_t iterations = 200;
+  const auto root = boost::math::tools::toms748_solve(f, lo, hi, tol, iterations);
+  return 0.5 * (root.first + root.second);
+}
+
+std::optional<DistanceLaw> distance_law(const AnyKeyModel& model, std::string* why) {
+  if (const auto* mix = std::get_if<MixtureKeys>(&model)) {
+    std::vector<DistanceLaw::Component> parts;
+    for (int j = 0; j < mix->count; ++j) {
+      auto c = base_component(component_model(mix->component[j]), why);
+      if (!c) return std::nullopt;
+      c->weight = mix->weight[j];
+      parts.push_back(*c);
+    }
+    return DistanceLaw(parts);
+  }
+  std::optional<DistanceLaw::Component> c;
+  std::visit(
+      [&](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (!std::is_same_v<M, MixtureKeys>) c = base_component(BaseKeyModel(m), why);
+      },
+      model);
+  if (!c) return std::nullopt;
+  return DistanceLaw({*c});
+}
+
+}  // namespace attnlim
