@@ -24,8 +24,12 @@ SamplerTier parse_sampler(const std::string& name, bool output_vector, const Any
 KeyCount parse_key_count(const std::string& field, const std::string& text, bool any_size) {
   try {
     return KeyCount::exact(parse_whole(field, text, 1, kMaxKeys));
-  } catch (const InputError&) {
-    if (!any_size) throw;
+  } catch (const InputError& e) {
+    if (!any_size) {
+      // A count beyond 2^63 written correctly: say who takes it.
+      if (e.problem().rfind("must be at most", 0) == 0) throw InputError(field, e.problem() + "; --sampler order takes any n");
+      throw;
+    }
   }
   // MANTISSAeEXPONENT with a positive mantissa and a whole exponent, n >= 1: held as log n.
   const auto e = text.find_first_of("eE");

@@ -106,7 +106,7 @@ void register_simulate(CLI::App& app) {
     add_if_given(outputs, sub, "json", opt->json);
     check_output_paths(outputs);
     const auto engine = order ? make_order_engine(engine_options) : make_engine(choice, engine_options);
-    if (std::string why; !engine->supports(spec, &why)) throw InputError(order ? "keys" : "backend", why);
+    if (auto refused = engine->refusal(spec)) throw *refused;  // names its own field
     SimulationResult r;
     {
       ProgressLine line(opt->quiet);

@@ -292,11 +292,13 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const Prog
                               {"slope", (y[i + 1] - y[i]) / dx},
                               {"stderr", std::hypot(se[i], se[i + 1]) / dx}});
   }
-  // Crossover: from which measured point on beta* stays within 5% of the local law's prediction.
+  // Crossover: from which measured point on beta* agrees with the local law's prediction within 5%: every
+  // later point's 95% interval of beta* / prediction meets [0.95, 1.05].
   r.log_n_local_measured = std::nan("");
   for (std::size_t i = r.points.size(); i-- > 0;) {
-    if (std::abs(r.points[i].log_beta_star - std::log(r.points[i].predicted_beta_star)) > std::log(1.05)) break;
-    r.log_n_local_measured = r.points[i].log_n;
+    const CriticalPoint& p = r.points[i];
+    if (p.ci_high / p.predicted_beta_star < 0.95 || p.ci_low / p.predicted_beta_star > 1.05) break;
+    r.log_n_local_measured = p.log_n;
   }
   // ... and where theory says the nearest key enters it: P(E <= s) within 5% of c s^a' at s = the expected
   // E_(1) ~ Gamma(1 + 1/a') / (n c)^{1/a'}; bisection in log n (the error falls as n grows).

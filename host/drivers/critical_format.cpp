@@ -55,7 +55,8 @@ nlohmann::json to_json(const CriticalResult& r) {
   j["crossover"] = {{"points", crossover},
                     {"log_n_local_measured", std::isnan(r.log_n_local_measured) ? nlohmann::json() : nlohmann::json(r.log_n_local_measured)},
                     {"log_n_local_theory", std::isnan(r.log_n_local_theory) ? nlohmann::json() : nlohmann::json(r.log_n_local_theory)},
-                    {"rule", "measured: the smallest measured n from which every beta*(n) is within 5% of lambda* (n c)^(1/a'); "
+                    {"rule", "measured: the smallest measured n from which on the 95% interval of every beta*(n) / (lambda* (n c)^(1/a')) "
+                             "meets [0.95, 1.05]; "
                              "theory: P(E<=s) within 5% of c s^a' at the expected nearest distance"}};
   j["points"] = nlohmann::json::array();
   for (const auto& p : r.points)

@@ -591,3 +591,55 @@ TEST_F(Cli, HeatWritesItsDocumentedJson) {
   }
   EXPECT_EQ(j["exact_curve"]["beta"].size(), j["exact_curve"]["drift"].size());
 }
+
+// --sampler order: any n, JSON fields kept with nulls and log_ twins where a value is beyond a double, the
+// bulk's error bound reported, and one-line refusals for what it cannot run.
+TEST_F(Cli, OrderSamplerAtAnyN) {
+  const fs::path json = dir / "order.json";
+  const CliRun r = run_cli("simulate --d 3 --n 1e5000 --trials 50 --beta 0.5,2 --beta-scale critical --sampler order "
+                           "--top-k 3 --quiet --json " + json.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["backend"], "order");
+  EXPECT_EQ(j["config"]["sampler"], "order");
+  EXPECT_TRUE(j["config"]["n"].is_null());
+  EXPECT_NEAR(j["config"]["log_n"].get<double>(), 5000 * std::log(10.0), 1e-6);
+  const auto& first = j["results"][0];
+  EXPECT_TRUE(first["beta"].is_null());
+  // beta = lambda (n c_3)^{2/2} = 0.5 n / 2: log beta = log n + log 0.25.
+  EXPECT_NEAR(first["log_beta"].get<double>(), 5000 * std::log(10.0) + std::log(0.25), 1e-6);
+  EXPECT_TRUE(first["observables"]["e_min"]["mean"].is_null());
+  EXPECT_LT(first["observables"]["e_min"]["log_mean"].get<double>(), -11000);
+  EXPECT_GT(first["observables"]["y_min"]["mean"].get<double>(), 0.5);
+  EXPECT_LT(first["observables"]["y_min"]["mean"].get<double>(), 2.0);
+  EXPECT_GE(first["bulk_error_bound"].get<double>(), 0.0);
+  EXPECT_LE(first["bulk_error_bound"].get<double>(), 1e-3);
+  EXPECT_EQ(first["top_k"]["y_mean"].size(), 3u);
+
+  expect_refused("simulate --n 1e5000 --sampler projected", "--n", "order");
+  expect_refused("simulate --d 3 --n 1e9 --sampler order --keys vmf:kappa=2", "--keys", "Beta");
+  expect_refused("simulate --n 1e400 --sampler order --beta 0,1", "--beta", "beta = 0");
+  expect_refused("simulate --n 1e400 --sampler order --backend cuda", "--backend", "CPU");
+  expect_refused("simulate --n 1e400 --sampler order --bulk-tolerance 2", "--bulk-tolerance");
+  expect_refused("simulate --n 1000 --bulk-tolerance 0.1", "--bulk-tolerance", "order");
+  expect_refused("simulate --n 1e5x --sampler order", "--n");
+}
+
+TEST_F(Cli, CriticalWithTheOrderSamplerReachesTheLocalRegime) {
+  const fs::path json = dir / "critical.json";
+  const CliRun r = run_cli("critical --d 16 --sampler order --n-min 1e3 --n-max 1e200 --n-points 5 --trials 100 "
+                           "--bootstrap 50 --quiet --json " + json.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["config"]["sampler"], "order");
+  EXPECT_TRUE(j["points"][4]["n"].is_null());
+  EXPECT_NEAR(j["points"][4]["log_n"].get<double>(), 200 * std::log(10.0), 1e-6);
+  // Deep in the local regime the last points' beta* / prediction is 1 within its interval (and 5%).
+  const auto& last = j["crossover"]["points"][4];
+  EXPECT_LE(last["ratio_local_ci"][0].get<double>(), 1.05);
+  EXPECT_GE(last["ratio_local_ci"][1].get<double>(), 0.95);
+  EXPECT_TRUE(j["crossover"]["log_n_local_theory"].is_number());
+  EXPECT_EQ(j["regime"], "local");
+}
