@@ -185,6 +185,43 @@ def heat(data, out_png):
     plt.close(fig)
 
 
+def crossover(rows, out):
+    """beta*(n) over the local-law and the random-energy-model predictions against log10 n (order sampler)."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    for r in rows:
+        pts = r["crossover"]["points"]
+        x = np.array([p["log_n"] for p in pts]) / np.log(10.0)
+        ratio = np.array([p["ratio_local"] for p in pts])
+        lo = np.array([p["ratio_local_ci"][0] for p in pts])
+        hi = np.array([p["ratio_local_ci"][1] for p in pts])
+        line = axes[0].errorbar(x, ratio, yerr=[ratio - lo, hi - ratio], fmt="o-", ms=3, capsize=2, label=f"d = {r['d']}")
+        theory = r["crossover"].get("log_n_local_theory")
+        if theory is not None:
+            axes[0].axvline(theory / np.log(10.0), color=line[0].get_color(), ls=":", lw=1)
+        rem = np.array([p["ratio_rem"] if p["ratio_rem"] is not None else np.nan for p in pts])
+        axes[1].plot(x, rem, "o-", ms=3, label=f"d = {r['d']}")
+    ax = axes[0]
+    ax.axhline(1.0, color="k", lw=1)
+    ax.axhspan(0.95, 1.05, color="gray", alpha=0.15, label="within 5%")
+    ax.set_xlabel("log10 n")
+    ax.set_ylabel("beta*(n) / (lambda* (n c_d)^(2/(d-1)))  [95% CI]")
+    ax.set_title("against the local law (dotted: where theory puts E_(1) inside it)", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    ax.axhline(1.0, color="k", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("log10 n")
+    ax.set_ylabel("beta*(n) / (sqrt(2 d log n) / (1 - target))")
+    ax.set_title("against the random-energy-model scale", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.suptitle("Head dimensions: from the Gaussian-score scale to the local law n^(2/(d-1)) (ipr = 0.5, uniform keys)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "crossover.png"), dpi=120)
+    plt.close(fig)
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--heat":
         path = sys.argv[2]
@@ -205,6 +242,10 @@ def main():
     if os.path.exists(locality_path):
         locality(load(locality_path), folder)
         drawn.append("locality.png")
+    crossover_path = os.path.join(folder, "crossover.json")
+    if os.path.exists(crossover_path):
+        crossover(load(crossover_path), folder)
+        drawn.append("crossover.png")
     print(f"figures written to {folder}: " + ", ".join(drawn))
 
 

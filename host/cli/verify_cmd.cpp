@@ -66,7 +66,7 @@ void register_verify(CLI::App& app) {
     std::vector<std::string> ds = {"3,4,5,6"};
     CriticalOptions critical;
     std::string out = "out/verify";
-    bool figures = true, locality = true;
+    bool figures = true, locality = true, crossover = true;
   };
   auto o = std::make_shared<Options>();
   o->critical.trials = "800";  // ~5 minutes for d = 3..6 on 2 cores; exponent intervals about +-2.5%
@@ -82,6 +82,9 @@ void register_verify(CLI::App& app) {
   sub->add_flag("!--no-figures", o->figures, "skip the data for the figures");
   sub->add_flag("!--no-locality", o->locality,
                 "skip the locality experiment (critical for five key models at the first --d, into locality.json)");
+  sub->add_flag("!--no-crossover", o->crossover,
+                "skip the crossover to the local law (critical with the order sampler at d = 16, 64, 128 over n = 1e3 "
+                "to 1e300, into crossover.json)");
   sub->callback([o] {
     // Everything is checked before anything is printed or created.
     const EngineChoice choice = parse_backend_option(o->critical.backend);
@@ -90,11 +93,16 @@ void register_verify(CLI::App& app) {
     engine_available(EngineChoice::cuda, &why);
     // Larger n where a device carries the work; about 10 minutes on 2 CPU cores otherwise.
     CriticalConfig base = parse_critical_options(o->critical, engine->accelerator() ? 100000000 : 1000000);
+    // --sampler order: the exponent table on the order-statistics engine (any n); locality and the figures,
+    // whose key models need keys one by one, stay on the per-key engine.
+    const auto critical_engine = base.order ? make_critical_engine(o->critical, base) : nullptr;
+    Engine& exponent_engine = base.order ? *critical_engine : *engine;
     const std::vector<std::uint64_t> ds = parse_whole_list("d", join_list(o->ds), 2, kMaxDimension);
     std::vector<std::string> files = {"summary.json"};
     for (auto d : ds) files.push_back(fmt::format("critical_d{}.json", d));
     if (o->figures) files.push_back("figures.json");
     if (o->locality) files.push_back("locality.json");
+    if (o->crossover) files.push_back("crossover.json");
     check_output_folder("out", o->out, files);
     for (auto d : ds) {
       base.d = static_cast<int>(d);
@@ -106,7 +114,10 @@ void register_verify(CLI::App& app) {
                                     ? engine->name() + " (" + why + ")"
                                     : engine->name();
     fmt::print("attnlim verify: d = {}, n from {} to {} ({} points), {} trials each, backend {}\n",
-               fmt::join(ds, ","), base.n_min, base.n_max, base.n_points, base.trials, backend);
+               fmt::join(ds, ","),
+               base.order ? fmt::format("10^{:.3g}", base.log_n_min / std::log(10.0)) : std::to_string(base.n_min),
+               base.order ? fmt::format("10^{:.3g}", base.log_n_max / std::log(10.0)) : std::to_string(base.n_max),
+               base.n_points, base.trials, base.order ? std::string("order (CPU)") : backend);
     nlohmann::json summary = nlohmann::json::array();
     std::string table = verify_table_header();
     // One progress line over every d: keys done of the sum of the critical runs' plans.
@@ -123,7 +134,7 @@ void register_verify(CLI::App& app) {
       CriticalConfig c = base;
       c.d = d;
       const double planned = planned_keys(c);
-      const CriticalResult r = run_critical(*engine, c, [&](const ProgressUpdate& u) {
+      const CriticalResult r = run_critical(exponent_engine, c, [&](const ProgressUpdate& u) {
         progress(ProgressUpdate{"verify " + u.what, done_before + u.done, planned_total + (u.total - planned), u.unit});
       });
       done_before += r.keys_run;
@@ -139,6 +150,8 @@ void register_verify(CLI::App& app) {
     if (o->locality) {
       // Fewer trials and a smaller n than the exponent table: the five exponents differ by factors of 2.
       CriticalConfig locality = base;
+      locality.order = false;
+      locality.sampler = SamplerTier::projected;
       locality.d = static_cast<int>(ds.front());
       locality.n_max = engine->accelerator() ? std::max(base.n_min + 10, base.n_max / 10)
                                              : std::max(base.n_min + 10, std::min<std::uint64_t>(base.n_max, 300000));
@@ -149,6 +162,54 @@ void register_verify(CLI::App& app) {
       outputs.write("locality.json", locality_json(rows).dump(1) + "\n");
       fmt::print("\nlocality at d = {} (the exponent follows the local law at q, not the keys' global shape):\n{}",
                  locality.d, locality_table(rows));
+    }
+    if (o->crossover) {
+      // Real head dimensions reach the local law only at astronomically large n: the order sampler measures
+      // beta*(n) against the local law and the random-energy-model scale from 1e3 to 1e300 keys.
+      EngineOptions order_options;
+      order_options.threads = engine->options().threads;
+      const auto order = make_order_engine(order_options);
+      nlohmann::json crossover = nlohmann::json::array();
+      std::string rows = fmt::format("{:>5} {:>10} {:>22} {:>16} {:>12} {:>22} {:>16}\n", "d", "exponent", "95% CI",
+                                     "predicted", "local pts", "local law within 5%", "theory");
+      for (int d : {16, 64, 128}) {
+        CriticalConfig c = base;
+        c.d = d;
+        c.keys = "uniform";
+        c.order = true;
+        c.sampler = SamplerTier::projected;
+        c.log_n_min = std::log(1e3);
+        c.log_n_max = 300.0 * std::log(10.0);
+        c.n_min = 1000;
+        c.n_max = kMaxKeys;
+        c.n_points = 12;
+        c.trials = std::min<std::uint64_t>(base.trials, 400);
+        c.observable = "ipr";
+        c.target = 0.5;
+        const CriticalResult r = run_critical(*order, c, line.callback());
+        line.end();
+        nlohmann::json j = to_json(r);
+        crossover.push_back({{"d", d},
+                             {"exponent", j["exponent"]},
+                             {"exponent_local", j.contains("exponent_local") ? j["exponent_local"] : nlohmann::json()},
+                             {"predicted_exponent", r.predicted_exponent},
+                             {"regime", r.regime},
+                             {"crossover", j["crossover"]},
+                             {"points", j["points"]}});
+        const auto ten = [](double log_n) {
+          return std::isnan(log_n) ? std::string("not reached") : fmt::format("n = 10^{:.0f}", log_n / std::log(10.0));
+        };
+        // The exponent in the local regime (points past the theory's crossover), else over every point.
+        const LinearFit& fit = r.local_points >= 3 ? r.local_fit : r.fit;
+        rows += fmt::format("{:>5} {:>10.5f} {:>22} {:>16.5f} {:>12} {:>22} {:>16}\n", d, fit.slope,
+                            fmt::format("[{:.5f}, {:.5f}]", fit.slope_ci_low, fit.slope_ci_high), r.predicted_exponent,
+                            r.local_points >= 3 ? std::to_string(r.local_points) : "all (pre-asymptotic)",
+                            ten(r.log_n_local_measured), ten(r.log_n_local_theory));
+      }
+      outputs.write("crossover.json", crossover.dump(1) + "\n");
+      fmt::print("\ncrossover to the local law (order sampler, uniform keys, ipr = 0.5, n = 1e3 to 1e300; exponent fitted "
+                 "over the points past the theory's crossover):\n{}",
+                 rows);
     }
     if (o->figures) {
       const AnyKeyModel model = parse_key_model(base.keys, static_cast<int>(ds.front()));

@@ -318,6 +318,17 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const Prog
       r.log_n_local_theory = hi;
     }
   }
+  {
+    std::vector<double> lx, ly, lse;
+    for (std::size_t i = 0; i < r.points.size(); ++i)
+      if (!std::isnan(r.log_n_local_theory) && r.points[i].log_n >= r.log_n_local_theory) {
+        lx.push_back(x[i]);
+        ly.push_back(y[i]);
+        lse.push_back(se[i]);
+      }
+    r.local_points = static_cast<int>(lx.size());
+    if (lx.size() >= 3) r.local_fit = weighted_fit(lx, ly, lse);
+  }
   // The local law needs the nearest keys deep inside the power-law regime of the distance CDF.
   const double worst = r.points.back().local_law_error;
   const LawLabels labels = law_labels(model);

@@ -31,6 +31,10 @@ nlohmann::json to_json(const CriticalResult& r) {
   j["exponent"] = {{"estimate", r.fit.slope}, {"stderr", r.fit.slope_se}, {"ci_low", r.fit.slope_ci_low},
                    {"ci_high", r.fit.slope_ci_high}, {"chi2", r.fit.chi2}, {"dof", r.fit.dof}};
   j["predicted_exponent"] = r.predicted_exponent;
+  if (r.local_points >= 3)
+    j["exponent_local"] = {{"estimate", r.local_fit.slope}, {"stderr", r.local_fit.slope_se},
+                           {"ci_low", r.local_fit.slope_ci_low}, {"ci_high", r.local_fit.slope_ci_high},
+                           {"points", r.local_points}};
   j["prefactor"] = {{"estimate", std::exp(r.fit.intercept)},
                     {"ci_low", std::exp(r.fit.intercept_ci_low)},
                     {"ci_high", std::exp(r.fit.intercept_ci_high)}};

@@ -85,6 +85,10 @@ struct CriticalResult {
   // law's prediction (NaN if no point is), and log n at which P(E <= s) is within 5% of c s^{a'} at the
   // expected nearest distance (theory; NaN where the key model has no distance law in closed form).
   double log_n_local_measured = 0, log_n_local_theory = 0;
+  // The exponent fitted over the points at n >= the theory's crossover only (local_points of them; the fit is
+  // meaningful from 3 on): the exponent measured in the local regime.
+  LinearFit local_fit;
+  int local_points = 0;
 };
 
 // The keys a run is planned to draw (pilot and fine pass at every n; retries on a wider grid add to it).
