@@ -233,11 +233,15 @@ def main():
     summary = load(os.path.join(folder, "summary.json"))
     scaling(folder, summary, folder)
     fig_path = os.path.join(folder, "figures.json")
+    drawn = ["scaling.png"]
     if os.path.exists(fig_path):
         data = load(fig_path)
-        collapse(data, folder)
-        histogram(data, folder)
-    drawn = ["scaling.png"] + (["collapse.png", "wmax_hist.png"] if os.path.exists(fig_path) else [])
+        if "collapse" in data:
+            collapse(data, folder)
+            drawn.append("collapse.png")
+        if "histogram" in data:  # verify writes it; analyze has no per-trial w_max histogram
+            histogram(data, folder)
+            drawn.append("wmax_hist.png")
     locality_path = os.path.join(folder, "locality.json")
     if os.path.exists(locality_path):
         locality(load(locality_path), folder)

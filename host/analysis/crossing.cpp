@@ -61,4 +61,24 @@ CrossingEstimate estimate_crossing(const std::vector<double>& log_betas,
   return est;
 }
 
+CrossingEstimate delta_crossing(const std::vector<double>& log_betas, const std::vector<double>& means,
+                                const std::vector<double>& stderrs, double target) {
+  CrossingEstimate est;
+  est.log_beta = crossing_log_beta(log_betas, means, target);
+  est.ci_low = est.ci_high = est.se = std::numeric_limits<double>::quiet_NaN();
+  if (std::isnan(est.log_beta)) return est;
+  for (std::size_t b = 0; b + 1 < means.size(); ++b) {
+    if (!(log_betas[b] <= est.log_beta && est.log_beta <= log_betas[b + 1])) continue;
+    const double width = log_betas[b + 1] - log_betas[b];
+    const double slope = (means[b + 1] - means[b]) / width;
+    const double t = width > 0 ? (est.log_beta - log_betas[b]) / width : 0.0;
+    const double se_mean = (1 - t) * stderrs[b] + t * stderrs[b + 1];
+    est.se = std::abs(se_mean / slope);
+    break;
+  }
+  est.ci_low = est.log_beta - 1.96 * est.se;
+  est.ci_high = est.log_beta + 1.96 * est.se;
+  return est;
+}
+
 }  // namespace attnlim

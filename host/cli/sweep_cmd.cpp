@@ -1,6 +1,7 @@
 // attnlim sweep: resumable grids over d, n and beta specifications, one durable record per point.
 #include <cmath>
 #include <memory>
+#include <tuple>
 
 #include <fmt/core.h>
 
@@ -18,8 +19,8 @@ void register_sweep(CLI::App& app) {
   struct Options {
     std::vector<std::string> ds = {"3"}, ns, specs;
     std::string n_min, n_max, n_points, trials = "100", seed = "1", top_k, threads = "0";
-    std::string backend = "auto", sampler = "auto", out, keys = "uniform";
-    bool quiet = false;
+    std::string backend = "auto", sampler = "auto", out, keys = "uniform", shard;
+    bool quiet = false, store_trials = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand(
@@ -42,6 +43,13 @@ void register_sweep(CLI::App& app) {
   sub->add_option("--backend", o->backend, "auto, cpu or cuda")->capture_default_str();
   sub->add_option("--sampler", o->sampler, "auto (projected), full or projected")->capture_default_str();
   sub->add_option("--out", o->out, "output prefix: writes OUT.jsonl (source of truth) and OUT.csv")->type_name("PREFIX")->required();
+  sub->add_flag("--store-trials", o->store_trials,
+                "also keep each point's per-trial ipr, w_max, entropy and e_min (base64 float64; about 1 MB a point "
+                "for 1000 trials x 32 betas), so that analyze can bootstrap beta* as critical does");
+  sub->add_option("--shard", o->shard,
+                  "I/N: run only the points k (d-major, from 0) with k mod N = I - 1, into OUT.shard-I-of-N.jsonl/.csv "
+                  "(a job array; the shards together are the whole sweep)")
+      ->type_name("I/N");
   add_quiet_flag(sub, o->quiet);
   sub->callback([o, sub] {
     SweepConfig c;
@@ -77,6 +85,8 @@ void register_sweep(CLI::App& app) {
     parse_whole("threads", o->threads, 0, kMaxThreads);
     c.sampler = parse_sampler(o->sampler, false, parse_key_model(c.keys, c.ds.front()));
     c.out = o->out;
+    c.store_trials = o->store_trials;
+    if (sub->count("--shard")) std::tie(c.shard, c.shards) = parse_shard(o->shard);
     validate(c);  // also both output files
     const auto engine = make_cli_engine(parse_backend_option(o->backend), o->threads);
     SweepReport rep;
@@ -85,7 +95,7 @@ void register_sweep(CLI::App& app) {
       rep = run_sweep(*engine, c, line.callback());
     }
     fmt::print("sweep: {} points, {} already done, {} run; results in {}.jsonl and {}.csv\n", rep.points_total,
-               rep.points_skipped, rep.points_run, c.out, c.out);
+               rep.points_skipped, rep.points_run, c.prefix(), c.prefix());
   });
 }
 

@@ -181,95 +181,28 @@ double planned_keys(const CriticalConfig& cc) {
   return keys;
 }
 
-CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const ProgressCallback& progress) {
-  validate(cc);
-  const AnyKeyModel model = parse_key_model(cc.keys, cc.d);
-  if (auto refused = engine.refusal(RunSpec{model, cc.sampler, {1.0}, 0, false, cc.seed,
-                                           cc.order ? KeyCount::from_log(cc.log_n_max) : KeyCount::exact(cc.n_max)}))
-    throw *refused;
-  const Observable obs = *observable_from_name(cc.observable);
-  const double target = obs == Observable::entropy ? -cc.target : cc.target;
-  CriticalResult r;
-  r.config = cc;
-  r.keys = describe(model);
-  r.backend = engine.name();
-  r.device = engine.device();
+void predict_critical(CriticalResult& r, const AnyKeyModel& model) {
   const theory::LocalLaw law = local_law(model);
   const double a = law.a;
   const theory::LambdaStar star =
-      theory::critical_lambda_star(a, theory::parse_observable(cc.observable.c_str()), cc.target);
+      theory::critical_lambda_star(a, theory::parse_observable(r.config.observable.c_str()), r.config.target);
   r.lambda_star = star.lambda;
   r.lambda_star_stderr = star.stderr_;
   r.predicted_exponent = 1.0 / a;
   r.predicted_prefactor = r.lambda_star * (std::isfinite(law.c) ? std::pow(law.c, 1.0 / a) : std::exp(law.log_c / a));
-  const auto start = std::chrono::steady_clock::now();
-  const std::uint64_t pilot_first_trial = std::uint64_t{1} << 31;  // a counter range the fine pass never uses
-  const std::vector<KeyCount> ns = critical_ns(cc);
-  double planned = planned_keys(cc);
-  for (std::size_t point = 0; point < ns.size(); ++point) {
-    const KeyCount count = ns[point];
-    const std::string n = count.is_exact() ? std::to_string(count.count()) : fmt::format("{:.4g}e{}", std::pow(10.0, std::fmod(count.log() / std::log(10.0), 1.0)), static_cast<long long>(count.log() / std::log(10.0)));
-    // Progress within a pass: keys done so far plus the pass's own; a retried pass adds to the plan.
-    const auto pass_progress = [&](std::uint64_t unplanned_keys) -> KeysDone {
-      planned += static_cast<double>(unplanned_keys);
-      if (!progress) return {};
-      return [&, n, point](double done) {
-        progress(ProgressUpdate{fmt::format("critical d={} n={} ({}/{})", cc.d, n, point + 1, ns.size()),
-                                r.keys_run + done, planned, engine.work_unit()});
-      };
-    };
-    CriticalPoint pt;
-    pt.n = count.is_exact() ? count.count() : 0;
-    pt.log_n = count.log();
-    pt.predicted_beta_star = r.lambda_star * theory::critical_scale_log(law, count.log());
-    pt.gaussian_scale = std::sqrt(2.0 * cc.d * count.log());
-    pt.rem_beta_star = obs == Observable::ipr ? pt.gaussian_scale / (1.0 - cc.target) : std::nan("");
-    // Pilot: a wide grid (a factor e^7 either way of the prediction), widened until the mean crosses.
-    double centre = std::log(r.lambda_star) + (count.log() + law.log_c) / a, half = 7.0, pilot_cross = std::nan("");
-    for (int attempt = 0; attempt < 4 && std::isnan(pilot_cross); ++attempt, half *= 2) {
-      const std::uint64_t pilot_keys = static_cast<std::uint64_t>(trial_work(cc, count) * pilot_trials(cc));
-      const Pass pilot = run_pass(engine, cc, model, count, centre - half, centre + half, kMaxBetas, pilot_trials(cc),
-                                  pilot_first_trial, obs, pass_progress(attempt ? pilot_keys : 0));
-      r.keys_run += static_cast<double>(pilot_keys);
-      std::vector<double> mean(kMaxBetas, 0.0);
-      for (const auto& row : pilot.per_trial)
-        for (int b = 0; b < kMaxBetas; ++b) mean[b] += row[b] / pilot.per_trial.size();
-      pilot_cross = crossing_log_beta(pilot.log_betas, mean, target);
-    }
-    if (std::isnan(pilot_cross))
-      throw std::runtime_error(fmt::format("n = {}: the mean {} never crosses {} for beta in [{:.3g}, {:.3g}]", n,
-                                           cc.observable, cc.target, std::exp(centre - half), std::exp(centre + half)));
-    // Fine pass around the pilot's crossing, with every trial.
-    double width = cc.grid_half_width;
-    Pass fine;
-    CrossingEstimate est;
-    for (int attempt = 0; attempt < 3; ++attempt, width *= 2) {
-      const std::uint64_t fine_keys = static_cast<std::uint64_t>(trial_work(cc, count) * cc.trials);
-      fine = run_pass(engine, cc, model, count, pilot_cross - width, pilot_cross + width, cc.grid_points, cc.trials, 0, obs,
-                      pass_progress(attempt ? fine_keys : 0));
-      r.keys_run += static_cast<double>(fine_keys);
-      est = estimate_crossing(fine.log_betas, fine.per_trial, target, cc.resamples,
-                              point_seed(cc.seed ^ 0xb007, cc.d, seed_key(count)));
-      if (!std::isnan(est.log_beta) && est.failed_resamples <= cc.resamples / 100) break;
-    }
-    pt.log_beta_star = est.log_beta;
-    pt.beta_star = std::exp(est.log_beta);
-    pt.ci_low = std::exp(est.ci_low);
-    pt.ci_high = std::exp(est.ci_high);
-    pt.se_log = est.se;
-    pt.mean_e_min = fine.mean_e_min;
-    pt.log_mean_e_min = fine.log_mean_e_min;
-    pt.local_law_error = local_law_error(model, law, pt.log_mean_e_min);
-    for (std::size_t b = 0; b < fine.log_betas.size(); ++b) {
-      Moments m;
-      for (const auto& row : fine.per_trial) m.add(obs == Observable::entropy ? -row[b] : row[b]);
-      pt.betas.push_back(std::exp(fine.log_betas[b]));
-      pt.mean_curve.push_back(m.mean);
-      pt.curve_stderr.push_back(m.stderr_of_mean());
-    }
-    r.points.push_back(pt);
-  }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void predict_point(const CriticalResult& r, const AnyKeyModel& model, CriticalPoint& pt) {
+  const theory::LocalLaw law = local_law(model);
+  pt.predicted_beta_star = r.lambda_star * theory::critical_scale_log(law, pt.log_n);
+  pt.gaussian_scale = std::sqrt(2.0 * r.config.d * pt.log_n);
+  pt.rem_beta_star = r.config.observable == "ipr" ? pt.gaussian_scale / (1.0 - r.config.target) : std::nan("");
+  if (std::isfinite(pt.log_mean_e_min)) pt.local_law_error = local_law_error(model, law, pt.log_mean_e_min);
+}
+
+void fit_critical(CriticalResult& r, const AnyKeyModel& model) {
+  const theory::LocalLaw law = local_law(model);
+  const double a = law.a;
   std::vector<double> x, y, se, xg;
   for (const auto& p : r.points) {
     x.push_back(p.log_n);
@@ -346,6 +279,91 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const Prog
         r.points.back().mean_e_min, labels.power_law, 100 * worst, r.fit.slope, label, r.predicted_exponent,
         r.gaussian_fit.slope);
   }
+}
+
+CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const ProgressCallback& progress) {
+  validate(cc);
+  const AnyKeyModel model = parse_key_model(cc.keys, cc.d);
+  if (auto refused = engine.refusal(RunSpec{model, cc.sampler, {1.0}, 0, false, cc.seed,
+                                           cc.order ? KeyCount::from_log(cc.log_n_max) : KeyCount::exact(cc.n_max)}))
+    throw *refused;
+  const Observable obs = *observable_from_name(cc.observable);
+  const double target = obs == Observable::entropy ? -cc.target : cc.target;
+  CriticalResult r;
+  r.config = cc;
+  r.keys = describe(model);
+  r.backend = engine.name();
+  r.device = engine.device();
+  const theory::LocalLaw law = local_law(model);
+  const double a = law.a;
+  predict_critical(r, model);
+  const auto start = std::chrono::steady_clock::now();
+  const std::uint64_t pilot_first_trial = std::uint64_t{1} << 31;  // a counter range the fine pass never uses
+  const std::vector<KeyCount> ns = critical_ns(cc);
+  double planned = planned_keys(cc);
+  for (std::size_t point = 0; point < ns.size(); ++point) {
+    const KeyCount count = ns[point];
+    const std::string n = count.is_exact() ? std::to_string(count.count()) : fmt::format("{:.4g}e{}", std::pow(10.0, std::fmod(count.log() / std::log(10.0), 1.0)), static_cast<long long>(count.log() / std::log(10.0)));
+    // Progress within a pass: keys done so far plus the pass's own; a retried pass adds to the plan.
+    const auto pass_progress = [&](std::uint64_t unplanned_keys) -> KeysDone {
+      planned += static_cast<double>(unplanned_keys);
+      if (!progress) return {};
+      return [&, n, point](double done) {
+        progress(ProgressUpdate{fmt::format("critical d={} n={} ({}/{})", cc.d, n, point + 1, ns.size()),
+                                r.keys_run + done, planned, engine.work_unit()});
+      };
+    };
+    CriticalPoint pt;
+    pt.n = count.is_exact() ? count.count() : 0;
+    pt.log_n = count.log();
+    predict_point(r, model, pt);
+    // Pilot: a wide grid (a factor e^7 either way of the prediction), widened until the mean crosses.
+    double centre = std::log(r.lambda_star) + (count.log() + law.log_c) / a, half = 7.0, pilot_cross = std::nan("");
+    for (int attempt = 0; attempt < 4 && std::isnan(pilot_cross); ++attempt, half *= 2) {
+      const std::uint64_t pilot_keys = static_cast<std::uint64_t>(trial_work(cc, count) * pilot_trials(cc));
+      const Pass pilot = run_pass(engine, cc, model, count, centre - half, centre + half, kMaxBetas, pilot_trials(cc),
+                                  pilot_first_trial, obs, pass_progress(attempt ? pilot_keys : 0));
+      r.keys_run += static_cast<double>(pilot_keys);
+      std::vector<double> mean(kMaxBetas, 0.0);
+      for (const auto& row : pilot.per_trial)
+        for (int b = 0; b < kMaxBetas; ++b) mean[b] += row[b] / pilot.per_trial.size();
+      pilot_cross = crossing_log_beta(pilot.log_betas, mean, target);
+    }
+    if (std::isnan(pilot_cross))
+      throw std::runtime_error(fmt::format("n = {}: the mean {} never crosses {} for beta in [{:.3g}, {:.3g}]", n,
+                                           cc.observable, cc.target, std::exp(centre - half), std::exp(centre + half)));
+    // Fine pass around the pilot's crossing, with every trial.
+    double width = cc.grid_half_width;
+    Pass fine;
+    CrossingEstimate est;
+    for (int attempt = 0; attempt < 3; ++attempt, width *= 2) {
+      const std::uint64_t fine_keys = static_cast<std::uint64_t>(trial_work(cc, count) * cc.trials);
+      fine = run_pass(engine, cc, model, count, pilot_cross - width, pilot_cross + width, cc.grid_points, cc.trials, 0, obs,
+                      pass_progress(attempt ? fine_keys : 0));
+      r.keys_run += static_cast<double>(fine_keys);
+      est = estimate_crossing(fine.log_betas, fine.per_trial, target, cc.resamples,
+                              point_seed(cc.seed ^ 0xb007, cc.d, seed_key(count)));
+      if (!std::isnan(est.log_beta) && est.failed_resamples <= cc.resamples / 100) break;
+    }
+    pt.log_beta_star = est.log_beta;
+    pt.beta_star = std::exp(est.log_beta);
+    pt.ci_low = std::exp(est.ci_low);
+    pt.ci_high = std::exp(est.ci_high);
+    pt.se_log = est.se;
+    pt.mean_e_min = fine.mean_e_min;
+    pt.log_mean_e_min = fine.log_mean_e_min;
+    pt.local_law_error = local_law_error(model, law, pt.log_mean_e_min);
+    for (std::size_t b = 0; b < fine.log_betas.size(); ++b) {
+      Moments m;
+      for (const auto& row : fine.per_trial) m.add(obs == Observable::entropy ? -row[b] : row[b]);
+      pt.betas.push_back(std::exp(fine.log_betas[b]));
+      pt.mean_curve.push_back(m.mean);
+      pt.curve_stderr.push_back(m.stderr_of_mean());
+    }
+    r.points.push_back(pt);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fit_critical(r, model);
   return r;
 }
 

@@ -12,8 +12,21 @@
 #include "attnlim/drivers/simulate.hpp"
 #include "attnlim/drivers/sweep_records.hpp"
 #include "attnlim/io/files.hpp"
+#include "attnlim/io/parse.hpp"
 
 namespace attnlim {
+
+std::string SweepConfig::prefix() const {
+  return shards == 1 ? out : fmt::format("{}.shard-{}-of-{}", out, shard + 1, shards);
+}
+
+std::pair<int, int> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) throw InputError("shard", fmt::format("expected I/N, e.g. 2/8 (got '{}')", text));
+  const auto n = static_cast<int>(parse_whole("shard", text.substr(slash + 1), 1, 10000));
+  const auto i = static_cast<int>(parse_whole("shard", text.substr(0, slash), 1, static_cast<std::uint64_t>(n)));
+  return {i - 1, n};
+}
 
 void validate(const SweepConfig& c) {
   if (c.ds.empty()) throw InputError("d", "the list is empty");
@@ -65,7 +78,8 @@ void validate(const SweepConfig& c) {
   const std::string name = std::filesystem::path(c.out).filename().string();
   if (name.empty() || name == "." || name == "..")
     throw InputError("out", fmt::format("the prefix '{}' has no file name part (it would write '{}.jsonl')", c.out, c.out));
-  check_output_paths({{"out", c.out + ".jsonl"}, {"out", c.out + ".csv"}});
+  if (c.shards < 1 || c.shard < 0 || c.shard >= c.shards) throw InputError("shard", "I/N needs 1 <= I <= N");
+  check_output_paths({{"out", c.prefix() + ".jsonl"}, {"out", c.prefix() + ".csv"}});
 }
 
 nlohmann::json sweep_fingerprint(const SweepConfig& c) {
@@ -80,6 +94,14 @@ nlohmann::json sweep_fingerprint(const SweepConfig& c) {
 }
 
 namespace {
+nlohmann::json fingerprint_with_storage(const SweepConfig& c) {
+  nlohmann::json f = sweep_fingerprint(c);
+  if (c.store_trials) f["store_trials"] = true;  // absent otherwise: files from before --store-trials resume
+  return f;
+}
+}  // namespace
+
+namespace {
 
 // The spec of one point: every beta of every spec, in order, with its value and scale name.
 struct Point {
@@ -87,6 +109,22 @@ struct Point {
   std::vector<double> values;
   std::vector<std::string> labels;
 };
+
+// --store-trials: ipr, w_max and entropy per beta and trial, e_min per trial (sweep_records.hpp).
+nlohmann::json stored_trial_values(const SimulationResult& r) {
+  nlohmann::json out = {{"encoding", "base64 float64 little-endian; ipr, w_max, entropy: [beta][trial]; e_min: [trial]"},
+                        {"trials", r.states.size()},
+                        {"betas", r.spec.betas.size()}};
+  for (const std::string& name : kStoredObservables) {
+    const Observable o = *observable_from_name(name);
+    std::vector<double> block;
+    const std::size_t rows = name == "e_min" ? 1 : r.spec.betas.size();
+    for (std::size_t b = 0; b < rows; ++b)
+      for (double v : r.values[b][index_of(o)]) block.push_back(v * std::exp(r.log_unit(o)));
+    out[name] = encode_doubles(block);
+  }
+  return out;
+}
 
 Point make_point(const SweepConfig& c, int d, std::uint64_t n) {
   Point p;
@@ -110,8 +148,8 @@ SweepReport run_sweep(Engine& engine, const SweepConfig& c, const ProgressCallba
   validate(c);
   for (int d : c.ds)  // the engine must take every point before any work is done
     if (auto refused = engine.refusal(make_point(c, d, c.ns.front()).spec)) throw *refused;
-  const std::string jsonl = c.out + ".jsonl", csv = c.out + ".csv";
-  const nlohmann::json fingerprint = sweep_fingerprint(c);
+  const std::string jsonl = c.prefix() + ".jsonl", csv = c.prefix() + ".csv";
+  const nlohmann::json fingerprint = fingerprint_with_storage(c);
   SweepRecords file = read_sweep_records(jsonl);
   std::vector<nlohmann::json>& records = file.records;
   std::set<std::pair<int, std::uint64_t>> done;
@@ -126,14 +164,18 @@ SweepReport run_sweep(Engine& engine, const SweepConfig& c, const ProgressCallba
   if (file.torn) write_file_atomic(jsonl, file.kept);
   SweepReport report;
   double keys_left = 0, keys_done = 0;  // keys_left: of every point still to run
+  int dealt = 0;  // point number over the whole grid (d-major), for --shard
   for (int d : c.ds)
     for (auto n : c.ns) {
+      if (dealt++ % c.shards != c.shard) continue;
       ++report.points_total;
       if (!done.count({d, n})) keys_left += static_cast<double>(n) * c.trials;
     }
   int index = 0;
+  dealt = 0;
   for (int d : c.ds)
     for (auto n : c.ns) {
+      if (dealt++ % c.shards != c.shard) continue;
       ++index;
       if (done.count({d, n})) {
         ++report.points_skipped;
@@ -157,6 +199,8 @@ SweepReport run_sweep(Engine& engine, const SweepConfig& c, const ProgressCallba
         e["beta_spec"] = point.labels[b];
         rec["results"].push_back(e);
       }
+      if (c.shards > 1) rec["shard"] = fmt::format("{}/{}", c.shard + 1, c.shards);
+      if (c.store_trials) rec["trial_values"] = stored_trial_values(r);
       append_record_durable(jsonl, rec.dump() + "\n");
       records.push_back(rec);
       write_file_atomic(csv, sweep_csv(records));

@@ -1,7 +1,13 @@
 #include "attnlim/drivers/sweep_records.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
+#include <stdexcept>
+
+#include <boost/archive/iterators/base64_from_binary.hpp>
+#include <boost/archive/iterators/binary_from_base64.hpp>
+#include <boost/archive/iterators/transform_width.hpp>
 #include <sstream>
 
 #include <fmt/core.h>
@@ -12,6 +18,39 @@
 namespace attnlim {
 
 const std::vector<std::string> kSweepObservables = {"e_min", "w_max", "ipr", "n_eff", "entropy", "bias", "log_z"};
+const std::vector<std::string> kStoredObservables = {"ipr", "w_max", "entropy", "e_min"};
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "stored trial values are little-endian float64");
+
+std::string encode_doubles(const std::vector<double>& values) {
+  using namespace boost::archive::iterators;
+  using Encoder = base64_from_binary<transform_width<const char*, 6, 8>>;
+  const char* bytes = reinterpret_cast<const char*>(values.data());
+  const std::size_t size = values.size() * sizeof(double);
+  std::string text(Encoder(bytes), Encoder(bytes + size));
+  text.append((3 - size % 3) % 3, '=');
+  return text;
+}
+
+std::vector<double> decode_doubles(const std::string& text) {
+  using namespace boost::archive::iterators;
+  using Decoder = transform_width<binary_from_base64<std::string::const_iterator>, 8, 6>;
+  if (text.size() % 4 != 0) throw std::invalid_argument("base64 text whose length is not a multiple of 4");
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+  const std::string body = text.substr(0, text.size() - padding);
+  std::string bytes;
+  try {
+    bytes.assign(Decoder(body.begin()), Decoder(body.end()));
+  } catch (const std::exception&) {
+    throw std::invalid_argument("characters outside base64");
+  }
+  bytes.resize(text.size() / 4 * 3 - padding);
+  if (bytes.size() % sizeof(double) != 0) throw std::invalid_argument("not a whole number of float64 values");
+  std::vector<double> values(bytes.size() / sizeof(double));
+  std::memcpy(values.data(), bytes.data(), bytes.size());
+  return values;
+}
 
 namespace {
 

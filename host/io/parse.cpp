@@ -111,6 +111,26 @@ std::vector<std::uint64_t> parse_whole_list(const std::string& field, const std:
 std::vector<double> parse_beta_values(const std::string& field, const std::string& text) {
   std::vector<double> values;
   for (const auto& item : split_list(field, text)) {
+    // A..BxN: N values log-spaced from A to B (both included; 0 < A < B, 2 <= N <= 64).
+    const auto dots = item.find("..");
+    if (dots != std::string::npos) {
+      const auto x = item.find('x', dots);
+      if (x == std::string::npos)
+        throw InputError(field, fmt::format("a range is A..BxN (N log-spaced values from A to B), got '{}'", item));
+      const double lo = parse_real(field, item.substr(0, dots)), hi = parse_real(field, item.substr(dots + 2, x - dots - 2));
+      const std::uint64_t count = parse_whole(field, item.substr(x + 1), 2, 64);
+      if (!(lo > 0) || !(hi > lo) || !std::isfinite(hi))
+        throw InputError(field, fmt::format("a range A..BxN needs 0 < A < B, finite (got '{}')", item));
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const double v = i + 1 == count ? hi
+                                        : std::exp(std::log(lo) + (std::log(hi) - std::log(lo)) * static_cast<double>(i) /
+                                                                      static_cast<double>(count - 1));
+        for (double seen : values)
+          if (seen == v) throw InputError(field, fmt::format("{} appears twice in '{}'", v, text));
+        values.push_back(i == 0 ? lo : v);
+      }
+      continue;
+    }
     const double v = parse_real(field, item);
     if (!std::isfinite(v) || v < 0)
       throw InputError(field, fmt::format("every value must be finite and >= 0 (got {})", item));

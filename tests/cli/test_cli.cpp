@@ -399,7 +399,7 @@ TEST_F(Cli, HelpTextFitsEachCommand) {
 TEST(CliReadme, SynopsesMatchHelp) {
   const std::string readme = read_text(fs::path(ATTNLIM_SOURCE_DIR) / "README.md");
   const std::regex flag("--[a-z][a-z-]*");
-  for (const char* command : {"simulate", "theory", "sweep", "critical", "verify", "heat"}) {
+  for (const char* command : {"simulate", "theory", "sweep", "critical", "verify", "heat", "analyze"}) {
     const std::string heading = std::string("### `attnlim ") + command + "`";
     const auto section = readme.find(heading);
     ASSERT_NE(section, std::string::npos) << heading;
@@ -642,4 +642,26 @@ TEST_F(Cli, CriticalWithTheOrderSamplerReachesTheLocalRegime) {
   EXPECT_GE(last["ratio_local_ci"][1].get<double>(), 0.95);
   EXPECT_TRUE(j["crossover"]["log_n_local_theory"].is_number());
   EXPECT_EQ(j["regime"], "local");
+}
+
+// analyze: the CLI's refusals (exit 2, one line naming the input, no file written), and --figures writing
+// verify's files for scripts/figures.py.
+TEST_F(Cli, AnalyzeStoredSweeps) {
+  const CliRun sweep = run_cli("sweep --d 3 --n 1000,10000 --beta-spec critical:0.1..10x12 --trials 40 --store-trials "
+                               "--quiet --out " + at("s"));
+  ASSERT_EQ(sweep.status, 0) << sweep.output;
+  const CliRun r = run_cli("analyze " + at("s") + " --json " + at("a.json") + " --figures " + at("fig"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("bootstrap over the stored trials"), std::string::npos) << r.output;
+  std::ifstream in(at("a.json"));
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["groups"][0]["points"].size(), 2u);
+  EXPECT_TRUE(fs::exists(dir / "fig" / "critical_d3.json"));
+  EXPECT_TRUE(fs::exists(dir / "fig" / "summary.json"));
+  EXPECT_TRUE(fs::exists(dir / "fig" / "figures.json"));  // the collapse data: every point has the same lambdas
+  std::ofstream(at("bad.jsonl")) << "{\"d\": 3}\nnonsense\n";
+  expect_refused("analyze " + at("bad.jsonl") + " --json " + at("b.json"), "PREFIX", "bad.jsonl line 1");
+  expect_refused("analyze " + at("nothing") + " --json " + at("b.json"), "PREFIX", "no sweep file");
+  expect_refused("analyze " + at("s") + " --target 2", "--target");
+  expect_refused("sweep --d 3 --n 1000 --beta-spec critical:1 --shard 3/2 --out " + at("t"), "--shard");
 }

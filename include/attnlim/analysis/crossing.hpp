@@ -23,4 +23,11 @@ CrossingEstimate estimate_crossing(const std::vector<double>& log_betas,
                                    const std::vector<std::vector<double>>& per_trial, double target,
                                    int resamples, std::uint64_t seed);
 
+// The same estimate from the mean curve and its standard errors alone (no stored trials): the crossing of
+// the means, and the delta method for its interval, se(log beta*) = se(mean at the crossing) / slope of the
+// mean curve there (both interpolated on the bracketing segment); ci = log beta* +- 1.96 se. NaN log_beta
+// (and interval) when the means do not cross.
+CrossingEstimate delta_crossing(const std::vector<double>& log_betas, const std::vector<double>& means,
+                                const std::vector<double>& stderrs, double target);
+
 }  // namespace attnlim

@@ -20,7 +20,10 @@ inline std::string render_fields(const std::string& text, bool as_flags) {
     }
     const std::size_t close = text.find(kFieldClose, i);
     std::string field = text.substr(i + 1, close == std::string::npos ? std::string::npos : close - i - 1);
-    if (as_flags) {
+    // A positional argument's name (all capitals, e.g. PREFIX) is shown as it is, without "--".
+    bool positional = !field.empty();
+    for (char c : field) positional = positional && ((c >= 'A' && c <= 'Z') || c == '_');
+    if (as_flags && !positional) {
       for (char& c : field)
         if (c == '_') c = '-';
       field = "--" + field;

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,7 @@ std::vector<KeyCount> critical_ns(const CriticalConfig& config);
 struct CriticalPoint {
   std::uint64_t n = 0;  // 0 where n is held as log n
   double log_n = 0;
-  double log_beta_star = 0, log_mean_e_min = 0;
+  double log_beta_star = 0, log_mean_e_min = std::numeric_limits<double>::quiet_NaN();
   double beta_star = 0, ci_low = 0, ci_high = 0, se_log = 0;
   double predicted_beta_star = 0;  // lambda* (n c)^{1/a'}
   double gaussian_scale = 0;       // sqrt(2 d log n)
@@ -96,6 +97,14 @@ double planned_keys(const CriticalConfig& config);
 
 // `progress` (may be empty) hears the keys done of planned_keys(config) (the total grows if a pass is retried).
 CriticalResult run_critical(Engine& engine, const CriticalConfig& config, const ProgressCallback& progress = {});
+
+// The parts of a critical run that analyze (offline, from stored sweep points) shares, so both report alike:
+// lambda*, the predicted exponent and prefactor for result.config's observable and target;
+void predict_critical(CriticalResult& result, const AnyKeyModel& model);
+// a point's predictions from its log_n (and its local-law error from log_mean_e_min, where finite);
+void predict_point(const CriticalResult& result, const AnyKeyModel& model, CriticalPoint& point);
+// and everything computed from the points: the fits, local slopes, crossover, local fit and regime.
+void fit_critical(CriticalResult& result, const AnyKeyModel& model);
 
 nlohmann::json to_json(const CriticalResult& result);
 std::string to_table(const CriticalResult& result);

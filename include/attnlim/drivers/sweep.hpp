@@ -31,7 +31,16 @@ struct SweepConfig {
   bool clamp_top_k = false;  // true: each point keeps min(top_k, n) keys (the CLI when --top-k is not given)
   SamplerTier sampler = SamplerTier::projected;
   std::string out;  // prefix: out + ".jsonl", out + ".csv"
+  // --store-trials: each record also keeps the per-trial values of ipr, w_max, entropy (per beta) and e_min,
+  // so that analyze can bootstrap beta* exactly as critical does.
+  bool store_trials = false;
+  // --shard I/N (shard = I - 1): the (d, n) points are dealt round-robin, point k (d-major order, from 0) to
+  // shard k mod N; the shard writes PREFIX.shard-I-of-N.jsonl/.csv with the same per-point seeds.
+  int shard = 0, shards = 1;
+  std::string prefix() const;  // out, or out + ".shard-I-of-N"
 };
+// "I/N" with 1 <= I <= N <= 10000; throws InputError naming `shard`.
+std::pair<int, int> parse_shard(const std::string& text);
 // Throws InputError naming the field; also checks both outputs (PREFIX.jsonl, PREFIX.csv) and that the
 // prefix has a file name part.
 void validate(const SweepConfig& config);

@@ -18,7 +18,8 @@ std::vector<std::string> split_list(const std::string& field, const std::string&
 // Distinct whole numbers in [min, max] from a comma-separated list (a repeated value is refused).
 std::vector<std::uint64_t> parse_whole_list(const std::string& field, const std::string& text, std::uint64_t min,
                                             std::uint64_t max);
-// Distinct finite values >= 0 from a comma-separated list: the beta values of --beta and --beta-spec.
+// Distinct finite values >= 0 from a comma-separated list: the beta values of --beta and --beta-spec. An item
+// A..BxN stands for N values log-spaced from A to B, both included (0 < A < B, 2 <= N <= 64): critical:0.1..10x32.
 std::vector<double> parse_beta_values(const std::string& field, const std::string& text);
 
 }  // namespace attnlim
