@@ -287,11 +287,7 @@ AnalyzeResult run_analyze(const AnalyzeConfig& config) {
       CriticalPoint pt;
       pt.n = n;
       pt.log_n = std::log(static_cast<double>(n));
-      pt.log_beta_star = est.log_beta;
-      pt.beta_star = std::exp(est.log_beta);
-      pt.ci_low = std::exp(est.ci_low);
-      pt.ci_high = std::exp(est.ci_high);
-      pt.se_log = est.se;
+      set_crossing(pt, est);
       pt.log_mean_e_min = curve.log_mean_e_min;
       pt.mean_e_min = std::exp(curve.log_mean_e_min);
       predict_point(r, model, pt);

@@ -200,6 +200,14 @@ void predict_point(const CriticalResult& r, const AnyKeyModel& model, CriticalPo
   if (std::isfinite(pt.log_mean_e_min)) pt.local_law_error = local_law_error(model, law, pt.log_mean_e_min);
 }
 
+void set_crossing(CriticalPoint& pt, const CrossingEstimate& est) {
+  pt.log_beta_star = est.log_beta;
+  pt.beta_star = std::exp(est.log_beta);
+  pt.ci_low = std::exp(est.ci_low);
+  pt.ci_high = std::exp(est.ci_high);
+  pt.se_log = est.se;
+}
+
 void fit_critical(CriticalResult& r, const AnyKeyModel& model) {
   const theory::LocalLaw law = local_law(model);
   const double a = law.a;
@@ -345,11 +353,7 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const Prog
                               point_seed(cc.seed ^ 0xb007, cc.d, seed_key(count)));
       if (!std::isnan(est.log_beta) && est.failed_resamples <= cc.resamples / 100) break;
     }
-    pt.log_beta_star = est.log_beta;
-    pt.beta_star = std::exp(est.log_beta);
-    pt.ci_low = std::exp(est.ci_low);
-    pt.ci_high = std::exp(est.ci_high);
-    pt.se_log = est.se;
+    set_crossing(pt, est);
     pt.mean_e_min = fine.mean_e_min;
     pt.log_mean_e_min = fine.log_mean_e_min;
     pt.local_law_error = local_law_error(model, law, pt.log_mean_e_min);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attnlim/analysis/crossing.hpp"
 #include "attnlim/analysis/fit.hpp"
 #include "attnlim/engine/engine.hpp"
 #include "attnlim/io/progress.hpp"
@@ -103,6 +104,8 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& config, const 
 void predict_critical(CriticalResult& result, const AnyKeyModel& model);
 // a point's predictions from its log_n (and its local-law error from log_mean_e_min, where finite);
 void predict_point(const CriticalResult& result, const AnyKeyModel& model, CriticalPoint& point);
+// a point's beta* and interval from a crossing estimate (log beta*, its interval and standard error);
+void set_crossing(CriticalPoint& point, const CrossingEstimate& estimate);
 // and everything computed from the points: the fits, local slopes, crossover, local fit and regime.
 void fit_critical(CriticalResult& result, const AnyKeyModel& model);
 
