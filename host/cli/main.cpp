@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   attnlim::cli::register_verify(app);
   attnlim::cli::register_heat(app);
   attnlim::cli::register_analyze(app);
+  attnlim::cli::register_self_attention(app);
   // An unknown command gets its own line (CLI11 would only say that a subcommand is required).
   std::string commands;
   for (const CLI::App* sub : app.get_subcommands({})) commands += (commands.empty() ? "" : ", ") + sub->get_name();

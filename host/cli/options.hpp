@@ -28,6 +28,7 @@ void register_critical(CLI::App& app);
 void register_verify(CLI::App& app);
 void register_heat(CLI::App& app);
 void register_analyze(CLI::App& app);
+void register_self_attention(CLI::App& app);
 
 // --sampler auto|full|projected. auto: projected where it can serve (no output vector, and the key model
 // symmetric about q with a distance sampler), else full.

@@ -1,6 +1,7 @@
 // Linked instead of cuda/ when attnlim is built without the CUDA backend (ATTNLIM_CUDA=OFF or no nvcc).
 #include "attnlim/core/errors.hpp"
 #include "attnlim/engine/cuda_runtime.hpp"
+#include "attnlim/engine/self_attention.hpp"
 
 namespace attnlim::cuda {
 
@@ -20,6 +21,13 @@ std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const L
 }
 std::vector<std::uint32_t> curand_philox_blocks(std::uint64_t, std::uint32_t, std::uint32_t, std::uint64_t,
                                                 std::uint64_t) {
+  throw DeviceError(kWhy);
+}
+}  // namespace attnlim::cuda
+
+namespace attnlim::cuda {
+std::vector<LayerStats> self_attention_layers(const SelfAttentionSpec& spec, std::vector<double>) {
+  validate(spec);
   throw DeviceError(kWhy);
 }
 namespace detail {
