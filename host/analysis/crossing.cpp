@@ -67,8 +67,11 @@ CrossingEstimate delta_crossing(const std::vector<double>& log_betas, const std:
   est.log_beta = crossing_log_beta(log_betas, means, target);
   est.ci_low = est.ci_high = est.se = std::numeric_limits<double>::quiet_NaN();
   if (std::isnan(est.log_beta)) return est;
+  // The segment that brackets the target (the one crossing_log_beta interpolated on, not a neighbour that
+  // merely touches the crossing at its end).
   for (std::size_t b = 0; b + 1 < means.size(); ++b) {
-    if (!(log_betas[b] <= est.log_beta && est.log_beta <= log_betas[b + 1])) continue;
+    const double lo = means[b] - target, hi = means[b + 1] - target;
+    if (!(lo == 0.0 || (lo < 0.0) != (hi < 0.0) || hi == 0.0)) continue;
     const double width = log_betas[b + 1] - log_betas[b];
     const double slope = (means[b + 1] - means[b]) / width;
     const double t = width > 0 ? (est.log_beta - log_betas[b]) / width : 0.0;

@@ -18,7 +18,8 @@ SamplerTier parse_sampler(const std::string& name, bool output_vector, const Any
   if (name == "auto")
     return !output_vector && supports_tier(model, SamplerTier::projected, nullptr) ? SamplerTier::projected
                                                                                   : SamplerTier::full;
-  throw InputError("sampler", "unknown sampler '" + name + "' (expected auto, full, projected or order)");
+  throw InputError("sampler", "unknown sampler '" + name + "' (expected auto, full or projected" +
+                                 (name == "order" ? "; the order sampler serves simulate, critical and verify)" : ")"));
 }
 
 KeyCount parse_key_count(const std::string& field, const std::string& text, bool any_size) {

@@ -64,7 +64,10 @@ std::vector<std::string> input_files(const std::string& input) {
 // A record's results without what depends on the machine: compared between duplicated points.
 nlohmann::json comparable(const nlohmann::json& record) {
   nlohmann::json r = record;
-  for (const char* key : {"seconds", "keys_per_second", "trials_per_second", "backend", "shard"}) r.erase(key);
+  // Stored trials are extra data about the same simulation: a rerun with --store-trials repeats one without.
+  for (const char* key : {"seconds", "keys_per_second", "trials_per_second", "backend", "shard", "trial_values"})
+    r.erase(key);
+  if (r.contains("sweep")) r["sweep"].erase("store_trials");
   for (auto& e : r["results"]) e.erase("keys_per_second");
   return r;
 }
@@ -163,9 +166,15 @@ nlohmann::json collapse_of(const std::vector<const Located*>& located, const Any
     s["ipr"] = {{"mean", p}, {"stderr", pse}};
     series.push_back(s);
   }
+  return {{"d", dimension(model)}, {"keys", describe(model)}, {"lambda", lambdas}, {"series", series}};
+}
+
+// The limit curves of the collapse figure (the exact sampler: seconds), only when figures are asked for.
+nlohmann::json with_limit(nlohmann::json collapse) {
+  const AnyKeyModel model = parse_key_model(collapse["keys"].get<std::string>(), collapse["d"].get<int>());
   const double a = local_law(model).a;
   std::vector<double> ipr_limit, wmax_limit, wmax_se;
-  for (double l : lambdas) {
+  for (double l : collapse["lambda"].get<std::vector<double>>()) {
     ipr_limit.push_back(theory::critical_ipr(a, l));
     theory::CriticalSamplerOptions options;
     options.trials = 2000;
@@ -173,10 +182,8 @@ nlohmann::json collapse_of(const std::vector<const Located*>& located, const Any
     wmax_limit.push_back(sample.w_max);
     wmax_se.push_back(sample.w_max_stderr);
   }
-  return {{"d", dimension(model)},
-          {"lambda", lambdas},
-          {"series", series},
-          {"limit", {{"ipr", ipr_limit}, {"w_max", wmax_limit}, {"w_max_stderr", wmax_se}}}};
+  collapse["limit"] = {{"ipr", ipr_limit}, {"w_max", wmax_limit}, {"w_max_stderr", wmax_se}};
+  return collapse;
 }
 
 }  // namespace
@@ -234,6 +241,8 @@ AnalyzeResult run_analyze(const AnalyzeConfig& config) {
     } else if (comparable(found->second->record) == comparable(at.record)) {
       out.notes.push_back(fmt::format("d = {}, n = {}: {} repeats {} (identical; read once)", key.first, key.second,
                                       where(at), where(*found->second)));
+      // Keep the copy with stored trials, if only this one has them.
+      if (at.record.contains("trial_values") && !found->second->record.contains("trial_values")) found->second = &at;
     } else {
       throw InputError("PREFIX", fmt::format("d = {}, n = {} is in {} and in {} with different results; keep one of them",
                                              key.first, key.second, where(*found->second), where(at)));
@@ -266,7 +275,7 @@ AnalyzeResult run_analyze(const AnalyzeConfig& config) {
       const std::uint64_t n = at->record["n"].get<std::uint64_t>();
       const Curve curve = read_curve(*at, config.observable, negate);
       CrossingEstimate est;
-      const bool stored = !curve.per_trial.empty();
+      bool stored = !curve.per_trial.empty();
       if (stored) {
         // As critical: the same bootstrap seed for the same base seed, d and n.
         const std::uint64_t seed = at->record["sweep"]["seed"].get<std::uint64_t>();
@@ -275,7 +284,17 @@ AnalyzeResult run_analyze(const AnalyzeConfig& config) {
       } else {
         est = delta_crossing(curve.log_betas, curve.means, curve.stderrs, target);
       }
-      if (std::isnan(est.log_beta) || curve.means.size() < 2) {
+      if (stored && !std::isnan(est.log_beta) &&
+          (!std::isfinite(est.se) || est.failed_resamples > config.resamples / 100)) {
+        // Too many resamples whose mean curve does not cross inside the grid (critical would widen its grid;
+        // stored points cannot): the delta method from the means instead, said so.
+        out.notes.push_back(fmt::format("d = {}, n = {}: {} of {} bootstrap resamples do not cross inside the grid; "
+                                        "its interval is the delta method's",
+                                        d, n, est.failed_resamples, config.resamples));
+        est = delta_crossing(curve.log_betas, curve.means, curve.stderrs, target);
+        stored = false;
+      }
+      if (std::isnan(est.log_beta) || curve.means.size() < 2 || !std::isfinite(est.se)) {
         const bool below = curve.means.empty() || curve.means.back() < target;
         g.unbracketed.push_back(fmt::format(
             "d = {}, n = {}: the mean {} stays {} {} for beta in [{:.4g}, {:.4g}] (left out, not extrapolated)", d, n,
@@ -373,7 +392,7 @@ std::vector<std::pair<std::string, std::string>> figure_files(const AnalyzeResul
   }
   files.push_back({"summary.json", summary.dump(2) + "\n"});
   if (!a.groups.empty() && !a.groups.front().collapse.is_null())
-    files.push_back({"figures.json", nlohmann::json{{"collapse", a.groups.front().collapse}}.dump() + "\n"});
+    files.push_back({"figures.json", nlohmann::json{{"collapse", with_limit(a.groups.front().collapse)}}.dump() + "\n"});
   return files;
 }
 

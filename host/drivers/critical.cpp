@@ -46,6 +46,9 @@ void validate(const CriticalConfig& c) {
     if (!(c.log_n_min >= std::log(2.0))) throw InputError("n_min", "must be at least 2");
     if (!(c.log_n_max > c.log_n_min)) throw InputError("n_min", fmt::format("must be below {}", field_ref("n_max")));
     if (!std::isfinite(c.log_n_max)) throw InputError("n_max", "must be finite");
+    if (c.n_points >= 2 && c.n_points <= kMaxGridPoints && critical_ns(c).size() < static_cast<std::size_t>(c.n_points))
+      throw InputError("n_points", fmt::format("{} distinct n do not fit between {} and {}", c.n_points, field_ref("n_min"),
+                                               field_ref("n_max")));
   }
   if (c.n_min < 2) throw InputError("n_min", fmt::format("must be at least 2 (got {})", c.n_min));
   if (c.n_max > kMaxKeys) throw InputError("n_max", fmt::format("must be at most {} (got {})", kMaxKeys, c.n_max));
@@ -165,7 +168,10 @@ std::vector<KeyCount> critical_ns(const CriticalConfig& cc) {
   for (int i = 0; i < cc.n_points; ++i) {
     const double log_n = cc.log_n_min + (cc.log_n_max - cc.log_n_min) * i / (cc.n_points - 1);
     const double n = std::round(std::exp(log_n));
-    out.push_back(n < 9007199254740992.0 ? KeyCount::exact(static_cast<std::uint64_t>(n)) : KeyCount::from_log(log_n));
+    const KeyCount count = n < 9007199254740992.0 ? KeyCount::exact(static_cast<std::uint64_t>(n)) : KeyCount::from_log(log_n);
+    // Rounding to whole counts can repeat an n at small n: keep each once.
+    if (!out.empty() && out.back().is_exact() && count.is_exact() && out.back().count() == count.count()) continue;
+    out.push_back(count);
   }
   return out;
 }
@@ -194,7 +200,8 @@ void predict_critical(CriticalResult& r, const AnyKeyModel& model) {
 
 void predict_point(const CriticalResult& r, const AnyKeyModel& model, CriticalPoint& pt) {
   const theory::LocalLaw law = local_law(model);
-  pt.predicted_beta_star = r.lambda_star * theory::critical_scale_log(law, pt.log_n);
+  pt.log_predicted_beta_star = std::log(r.lambda_star) + (pt.log_n + law.log_c) / law.a;
+  pt.predicted_beta_star = std::exp(pt.log_predicted_beta_star);
   pt.gaussian_scale = std::sqrt(2.0 * r.config.d * pt.log_n);
   pt.rem_beta_star = r.config.observable == "ipr" ? pt.gaussian_scale / (1.0 - r.config.target) : std::nan("");
   if (std::isfinite(pt.log_mean_e_min)) pt.local_law_error = local_law_error(model, law, pt.log_mean_e_min);
@@ -205,6 +212,8 @@ void set_crossing(CriticalPoint& pt, const CrossingEstimate& est) {
   pt.beta_star = std::exp(est.log_beta);
   pt.ci_low = std::exp(est.ci_low);
   pt.ci_high = std::exp(est.ci_high);
+  pt.log_ci_low = est.ci_low;
+  pt.log_ci_high = est.ci_high;
   pt.se_log = est.se;
 }
 
@@ -238,7 +247,9 @@ void fit_critical(CriticalResult& r, const AnyKeyModel& model) {
   r.log_n_local_measured = std::nan("");
   for (std::size_t i = r.points.size(); i-- > 0;) {
     const CriticalPoint& p = r.points[i];
-    if (p.ci_high / p.predicted_beta_star < 0.95 || p.ci_low / p.predicted_beta_star > 1.05) break;
+    if (p.log_ci_high - p.log_predicted_beta_star < std::log(0.95) ||
+        p.log_ci_low - p.log_predicted_beta_star > std::log(1.05))
+      break;
     r.log_n_local_measured = p.log_n;
   }
   // ... and where theory says the nearest key enters it: P(E <= s) within 5% of c s^a' at s = the expected
@@ -292,9 +303,13 @@ void fit_critical(CriticalResult& r, const AnyKeyModel& model) {
 CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const ProgressCallback& progress) {
   validate(cc);
   const AnyKeyModel model = parse_key_model(cc.keys, cc.d);
-  if (auto refused = engine.refusal(RunSpec{model, cc.sampler, {1.0}, 0, false, cc.seed,
-                                           cc.order ? KeyCount::from_log(cc.log_n_max) : KeyCount::exact(cc.n_max)}))
-    throw *refused;
+  {
+    // The engine must take the run before any work: at the largest n, a beta at the predicted scale.
+    RunSpec probe{model, cc.sampler, {1.0}, 0, false, cc.seed,
+                  cc.order ? KeyCount::from_log(cc.log_n_max) : KeyCount::exact(cc.n_max)};
+    if (cc.order) probe.log_beta_unit = log_rescale(probe);
+    if (auto refused = engine.refusal(probe)) throw *refused;
+  }
   const Observable obs = *observable_from_name(cc.observable);
   const double target = obs == Observable::entropy ? -cc.target : cc.target;
   CriticalResult r;

@@ -53,9 +53,10 @@ nlohmann::json to_json(const CriticalResult& r) {
   nlohmann::json crossover = nlohmann::json::array();
   for (const auto& p : r.points)
     crossover.push_back({{"log_n", p.log_n},
-                         {"ratio_local", std::exp(p.log_beta_star - std::log(p.predicted_beta_star))},
+                         {"ratio_local", std::exp(p.log_beta_star - p.log_predicted_beta_star)},
                          {"ratio_rem", std::isnan(p.rem_beta_star) ? nlohmann::json() : nlohmann::json(std::exp(p.log_beta_star - std::log(p.rem_beta_star)))},
-                         {"ratio_local_ci", {p.ci_low / p.predicted_beta_star, p.ci_high / p.predicted_beta_star}}});
+                         {"ratio_local_ci", {std::exp(p.log_ci_low - p.log_predicted_beta_star),
+                                             std::exp(p.log_ci_high - p.log_predicted_beta_star)}}});
   j["crossover"] = {{"points", crossover},
                     {"log_n_local_measured", std::isnan(r.log_n_local_measured) ? nlohmann::json() : nlohmann::json(r.log_n_local_measured)},
                     {"log_n_local_theory", std::isnan(r.log_n_local_theory) ? nlohmann::json() : nlohmann::json(r.log_n_local_theory)},
@@ -67,6 +68,9 @@ nlohmann::json to_json(const CriticalResult& r) {
     j["points"].push_back({{"n", p.n ? nlohmann::json(p.n) : nlohmann::json()},
                            {"log_n", p.log_n},
                            {"log_beta_star", p.log_beta_star},
+                           {"log_ci_low", p.log_ci_low},
+                           {"log_ci_high", p.log_ci_high},
+                           {"log_predicted_beta_star", p.log_predicted_beta_star},
                            {"log_mean_e_min", p.log_mean_e_min},
                            {"beta_star", p.beta_star},
                            {"ci_low", p.ci_low},
@@ -88,7 +92,7 @@ namespace {
 std::string n_label(const CriticalPoint& p) {
   if (p.n) return std::to_string(p.n);
   const double l10 = p.log_n / std::log(10.0);
-  const double e = std::floor(l10);
+  const double e = std::floor(l10 + 1e-9);  // 1e250 is 10^249.99999...: not "10e249"
   return fmt::format("{:.3g}e{:.0f}", std::pow(10.0, l10 - e), e);
 }
 }  // namespace
@@ -102,11 +106,15 @@ std::string to_table(const CriticalResult& r) {
   for (const auto& p : r.points) {
     // The REM law is for ipr only: other observables show n/a (null in the JSON), not nan.
     const bool rem = !std::isnan(p.rem_beta_star);
-    s += fmt::format("{:>12} {:>12.5g} {:>25} {:>12.5g} {:>9.4f} {:>14.4g} {:>12} {:>9}\n", n_label(p), p.beta_star,
-                     fmt::format("[{:.5g}, {:.5g}]", p.ci_low, p.ci_high), p.predicted_beta_star,
-                     p.beta_star / p.predicted_beta_star, p.gaussian_scale,
+    // beta beyond a double (the order sampler at huge n) prints as e^x.
+    const auto big = [](double log_value) {
+      return log_value < 700 ? fmt::format("{:.5g}", std::exp(log_value)) : fmt::format("e^{:.6g}", log_value);
+    };
+    s += fmt::format("{:>12} {:>12} {:>25} {:>12} {:>9.4f} {:>14.4g} {:>12} {:>9}\n", n_label(p), big(p.log_beta_star),
+                     fmt::format("[{}, {}]", big(p.log_ci_low), big(p.log_ci_high)), big(p.log_predicted_beta_star),
+                     std::exp(p.log_beta_star - p.log_predicted_beta_star), p.gaussian_scale,
                      rem ? fmt::format("{:.5g}", p.rem_beta_star) : "n/a",
-                     rem ? fmt::format("{:.4f}", p.beta_star / p.rem_beta_star) : "n/a");
+                     rem ? fmt::format("{:.4g}", std::exp(p.log_beta_star - std::log(p.rem_beta_star))) : "n/a");
   }
   const bool uniform = r.keys == UniformKeys::kName;
   s += uniform ? "(local law: lambda* (n c_d)^{2/(d-1)}; REM, ipr only: sqrt(2 d log n) / (1 - target))\n"

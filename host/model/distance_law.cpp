@@ -76,8 +76,9 @@ double DistanceLaw::log_quantile(double log_w) const {
   if (components_.size() == 1) return theory::log_beta_quantile_log(components_[0].p, components_[0].q, log_w) + kLog2;
   if (log_w >= 0.0) return std::log(2.0);
   if (log_w == -std::numeric_limits<double>::infinity()) return log_w;
-  // A mixture: bracket the root between the components' own quantiles of the same probability, each
-  // shifted by its weight (F >= w_j F_j and F <= sum of the F_j), then solve log F(e) = log_w in log e.
+  // A mixture: bracket the root between the components' quantiles. hi: the smallest e where some w_j F_j(e)
+  // reaches w (F >= w_j F_j); lo: the largest e where every F_j(e) <= w / J (F <= J max_j F_j). Then solve
+  // log F(e) = log_w in log e.
   double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
   for (const auto& c : components_) {
     lo = std::min(lo, theory::log_beta_quantile_log(c.p, c.q, std::min(0.0, log_w - std::log(static_cast<double>(components_.size())))));
@@ -85,6 +86,8 @@ double DistanceLaw::log_quantile(double log_w) const {
   }
   lo += kLog2;
   hi = std::min(hi + kLog2, std::log(2.0));
+  if (!std::isfinite(lo)) lo = hi - 50.0;  // a component's quantile beyond a double: widen below until F(lo) < w
+  while (log_cdf(lo) > log_w && std::isfinite(lo)) lo -= 50.0;
   const auto f = [&](double t) { return log_cdf(t) - log_w; };
   if (f(lo) >= 0) return lo;
   if (f(hi) <= 0) return hi;

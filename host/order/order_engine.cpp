@@ -176,45 +176,60 @@ Bulk gaussian_bulk(const RunContext& c, std::uint32_t trial, const std::vector<E
   }
   const std::size_t Q = node_y.size();
   const int F = 3 * c.nb;
-  std::vector<double> phi(Q * F), mass(F, 0.0);
+  std::vector<double> phi(Q * F);
   double total_w = 0.0;
   for (std::size_t q = 0; q < Q; ++q) {
     const double dy = node_y[q] - y1;
     total_w += node_w[q];
     for (int b = 0; b < c.nb; ++b) {
-      const double g = std::exp(-c.lambda[b] * dy);
+      // A node near E = 2 whose rescaled distance is beyond a double weighs e^{-lambda y} = 0 (lambda > 0 there:
+      // the refusal keeps lambda from underflowing to 0).
+      const double g = std::isfinite(dy) ? std::exp(-c.lambda[b] * dy) : 0.0;
       phi[q * F + b] = g;
-      phi[q * F + c.nb + b] = g * dy;
+      phi[q * F + c.nb + b] = g == 0.0 ? 0.0 : g * dy;
       phi[q * F + 2 * c.nb + b] = g * g;
     }
-    for (int i = 0; i < F; ++i) mass[i] += node_w[q] * phi[q * F + i];
   }
-  // mu: the per-key conditional mean; the mass beyond the nodes (phi ~ 0 there) is one atom at 0.
-  const double far = std::isfinite(n_minus) ? std::max(0.0, n_minus - total_w) : 0.0;
-  std::vector<double> mu(F, 0.0), fluct(F, 0.0), third(F, 0.0), second(F, 0.0);
-  if (std::isfinite(n_minus))
-    for (int i = 0; i < F; ++i) mu[i] = mass[i] / n_minus;
-  for (std::size_t q = 0; q < Q; ++q) {
-    const double coef = std::sqrt(r * node_w[q]) * normal_at(c, trial, q, 0);
-    for (int i = 0; i < F; ++i) {
-      const double dev = phi[q * F + i] - mu[i];
-      fluct[i] += coef * dev;
-      second[i] += node_w[q] * dev * dev;
-      third[i] += node_w[q] * std::abs(dev) * dev * dev;
-    }
-  }
-  if (far > 0) {
-    const double coef = std::sqrt(r * far) * normal_at(c, trial, Q, 0);
-    for (int i = 0; i < F; ++i) {
-      fluct[i] -= coef * mu[i];
-      second[i] += far * mu[i] * mu[i];
-      third[i] += far * std::abs(mu[i]) * mu[i] * mu[i];
-    }
-  }
+  // The conditional law's probabilities pi_q = w_q / W (W = n - Lambda(y_K), or the nodes' mass where n is
+  // beyond a double), the mass beyond the nodes (phi ~ 0 there) one atom at 0. Moments per function are taken
+  // of (phi - mu) / scale so nothing overflows however large n and the rescaled distances are; the bulk's sum
+  // is r W mu + sqrt(r W) scale sum_q sqrt(pi_q) ((phi_q - mu) / scale) zeta_q.
+  const double W = std::isfinite(n_minus) ? n_minus : total_w;
+  const double far = std::isfinite(n_minus) ? std::max(0.0, 1.0 - total_w / W) : 0.0;
+  const double far_normal = far > 0 ? normal_at(c, trial, Q, 0) : 0.0;
+  std::vector<double> zeta(Q);
+  for (std::size_t q = 0; q < Q; ++q) zeta[q] = normal_at(c, trial, q, 0);
   for (int i = 0; i < F; ++i) {
-    out.sum[i] = std::max(0.0, r * mass[i] + fluct[i]);
-    const double total = top[i] + r * mass[i];
-    if (second[i] > 0 && total > 0) out.bound = std::max(out.bound, third[i] / second[i] / total);
+    double mu = 0.0;
+    for (std::size_t q = 0; q < Q; ++q) mu += node_w[q] / W * phi[q * F + i];
+    double scale = far > 0 ? std::abs(mu) : 0.0;
+    for (std::size_t q = 0; q < Q; ++q) scale = std::max(scale, std::abs(phi[q * F + i] - mu));
+    double fluct = 0.0, second = 0.0, third = 0.0;
+    if (scale > 0) {
+      for (std::size_t q = 0; q < Q; ++q) {
+        const double pi = node_w[q] / W, dev = (phi[q * F + i] - mu) / scale;
+        fluct += std::sqrt(pi) * dev * zeta[q];
+        second += pi * dev * dev;
+        third += pi * dev * dev * std::abs(dev);
+      }
+      if (far > 0) {
+        const double dev = -mu / scale;
+        fluct += std::sqrt(far) * dev * far_normal;
+        second += far * dev * dev;
+        third += far * dev * dev * std::abs(dev);
+      }
+    }
+    const double mean = r * W * mu, sum = mean + std::sqrt(r * W) * scale * fluct;
+    if (!std::isfinite(sum))
+      throw InputError("beta", fmt::format("the bulk's sum {} at beta number {} is beyond a double in rescaled units at "
+                                           "n = {} (beta too small for this n; the order sampler cannot represent it)",
+                                           i < c.nb ? "s0" : i < 2 * c.nb ? "s1" : "s2", i % c.nb + 1, spec.n.text()));
+    out.sum[i] = std::max(0.0, sum);
+    const double total = top[i] + mean;
+    if (second > 0 && total > 0) {
+      const double relative = third / second * scale / total;
+      out.bound = std::max(out.bound, std::isfinite(relative) ? relative : std::numeric_limits<double>::infinity());
+    }
   }
   // The tangential sum: mean 0 (models symmetric about q); per tangent coordinate j and beta, covariance
   // N E[g_b g_b' E(2-E) / t_c ; component c covers j], one normal per (node, component, coordinate).
@@ -342,11 +357,17 @@ class OrderEngine final : public Engine {
   std::optional<InputError> refusal(const RunSpec& spec) const override {
     std::string why;
     if (!distance_law(spec.keys, &why)) return InputError("keys", why);
-    if (spec.n.log() > 700.0)
+    const double scale = log_rescale(spec);
+    for (std::size_t b = 0; b < spec.betas.size(); ++b)
+      if (spec.betas[b] > 0 && log_beta(spec, static_cast<int>(b)) - scale < -700.0)
+        return InputError("beta", fmt::format("beta number {} is below 1e-300 (n c)^{{1/a'}} at n = {}: in rescaled units it "
+                                              "is 0, and its sums are beyond a double (the order sampler cannot run it)",
+                                              b + 1, spec.n.text()));
+    if (spec.n.log() > 700.0 || scale > 700.0)
       for (double b : spec.betas)
         if (b == 0.0)
           return InputError("beta", fmt::format("beta = 0 weighs all n = {} keys alike: their sums are beyond a double "
-                                                "(the order sampler needs beta > 0 for n above 1e304)", spec.n.text()));
+                                                "(the order sampler needs beta > 0 where n or (n c)^{{1/a'}} is above 1e304)", spec.n.text()));
     return std::nullopt;
   }
 
@@ -374,14 +395,16 @@ class OrderEngine final : public Engine {
     std::atomic<std::uint64_t> done{0};
     std::exception_ptr failure;
     std::mutex failure_lock;
+    std::atomic<bool> failed{false};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(range.trials); ++i) {
-      if (stop_requested() || failure) continue;
+      if (stop_requested() || failed.load(std::memory_order_relaxed)) continue;
       try {
         states[i] = run_trial(c, static_cast<std::uint32_t>(range.first_trial + i));
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_lock);
         if (!failure) failure = std::current_exception();
+        failed = true;
       }
       const std::uint64_t finished = ++done;
       if (progress && omp_get_thread_num() == 0) progress(static_cast<double>(finished));

@@ -38,8 +38,9 @@ std::array<double, kNumObservables> trial_observables(const TrialState& st, int 
   const double scale = st.log_distance_scale;
   o[index_of(Observable::e_min)] = st.min_distance;
   o[index_of(Observable::w_max)] = 1.0 / s0;
-  o[index_of(Observable::ipr)] = s2 / (s0 * s0);
-  o[index_of(Observable::n_eff)] = s0 * s0 / s2;
+  // s0 * s0 overflows beyond 1.3e154 (the order sampler's subcritical sums): divide twice there.
+  o[index_of(Observable::ipr)] = s0 < 1e150 ? s2 / (s0 * s0) : (s2 / s0) / s0;
+  o[index_of(Observable::n_eff)] = s0 < 1e150 ? s0 * s0 / s2 : s0 * (s0 / s2);
   // beta = 0 weighs nothing by distance (s1 may be beyond a double in rescaled units there).
   o[index_of(Observable::entropy)] = std::log(s0) + (beta == 0.0 ? 0.0 : beta * s1 / s0);
   const double bias = st.min_distance + s1 / s0;  // in the state's distance units

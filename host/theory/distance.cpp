@@ -106,7 +106,8 @@ double log_beta_cdf_log(double p, double q, double log_x) {
 double log_beta_density_log(double p, double q, double log_x) {
   if (!(p > 0) || !(q > 0)) refuse("p", fmt::format("Beta parameters must be > 0 (got {}, {})", p, q), "log_beta_density_log");
   if (!(log_x <= 0.0)) refuse("log_x", fmt::format("must be <= 0 (got {})", log_x), "log_beta_density_log");
-  return (p - 1.0) * log_x + (q - 1.0) * std::log1p(-std::exp(log_x)) - log_beta(p, q);
+  // (q - 1) log(1 - x) is 0 for q = 1 even where x rounds to 1 (0 * -inf would be NaN).
+  return (p - 1.0) * log_x + (q == 1.0 ? 0.0 : (q - 1.0) * std::log1p(-std::exp(log_x))) - log_beta(p, q);
 }
 
 double log_beta_quantile_log(double p, double q, double log_w) {
@@ -114,10 +115,14 @@ double log_beta_quantile_log(double p, double q, double log_w) {
   if (!(log_w <= 0.0)) refuse("log_w", fmt::format("must be <= 0 (got {})", log_w), "log_beta_quantile_log");
   if (log_w == -std::numeric_limits<double>::infinity()) return log_w;
   if (log_w == 0.0) return 0.0;
-  if (log_w > std::log(kTinyProbability)) return std::log(boost::math::ibeta_inv(p, q, std::exp(log_w), DoublePolicy()));
-  // Tiny probability: solve log I_x(p, q) = log_w for t = log x, starting from the power law
-  // log I ~ p t - log p - log B(p, q); log I is increasing in t.
+  // Tiny probability or tiny x: solve log I_x(p, q) = log_w for t = log x, starting from the power law
+  // log I ~ p t - log p - log B(p, q); log I is increasing in t. Boost's ibeta_inv only where both the
+  // probability and x itself are well inside a double (for p < 1, x ~ w^{1/p} underflows long before w does).
   const double guess = (log_w + std::log(p) + log_beta(p, q)) / p;
+  if (log_w > std::log(kTinyProbability) && guess > -690.0) {
+    const double x = boost::math::ibeta_inv(p, q, std::exp(log_w), DoublePolicy());
+    if (x > 1e-290) return std::log(x);
+  }
   // Deep in the power-law regime the series factor (1-x)^q 2F1(p+q, 1; p+1; x) is 1 to within an ulp of log x.
   if (std::exp(guess) * (q + 2.0) < 1e-17 * std::max(1.0, p * std::abs(guess))) return guess;
   const auto f = [&](double t) { return log_ibeta_from_log(p, q, t, DoublePolicy()) - log_w; };

@@ -619,7 +619,8 @@ TEST_F(Cli, OrderSamplerAtAnyN) {
 
   expect_refused("simulate --n 1e5000 --sampler projected", "--n", "order");
   expect_refused("simulate --d 3 --n 1e9 --sampler order --keys vmf:kappa=2", "--keys", "Beta");
-  expect_refused("simulate --n 1e400 --sampler order --beta 0,1", "--beta", "beta = 0");
+  expect_refused("simulate --n 1e400 --sampler order --beta 0,1e300", "--beta", "beta = 0");
+  expect_refused("simulate --n 1e400 --sampler order --beta 1", "--beta", "below 1e-300");
   expect_refused("simulate --n 1e400 --sampler order --backend cuda", "--backend", "CPU");
   expect_refused("simulate --n 1e400 --sampler order --bulk-tolerance 2", "--bulk-tolerance");
   expect_refused("simulate --n 1000 --bulk-tolerance 0.1", "--bulk-tolerance", "order");

@@ -221,3 +221,25 @@ TEST(Analyze, RefusesCorruptAndIncompatibleFilesNamingThem) {
 }
 
 }  // namespace
+
+namespace {
+
+// A rerun with --store-trials repeats the same simulation without: merged (the stored copy kept), not refused.
+TEST(Analyze, StoredAndPlainCopiesOfOnePointMerge) {
+  TempDir dir("attnlim_analyze_merge");
+  auto engine = attnlim::make_engine(attnlim::EngineChoice::cpu);
+  attnlim::SweepConfig stored = base_sweep(dir.at("stored"));
+  stored.ds = {3};
+  attnlim::run_sweep(*engine, stored);
+  attnlim::SweepConfig plain = stored;
+  plain.store_trials = false;
+  plain.out = dir.at("plain");
+  attnlim::run_sweep(*engine, plain);
+  attnlim::AnalyzeConfig a;
+  a.inputs = {dir.at("plain"), dir.at("stored")};
+  const attnlim::AnalyzeResult both = attnlim::run_analyze(a);
+  EXPECT_EQ(both.groups[0].ci_method, "bootstrap");
+  EXPECT_EQ(both.notes.size(), 3u);
+}
+
+}  // namespace

@@ -213,9 +213,12 @@ TEST(OrderEngine, RefusesWhatItCannotRun) {
   EXPECT_EQ(why.find('\n'), std::string::npos) << why;
   spec.keys = UniformKeys{3};
   spec.n = KeyCount::from_log(800.0);
-  spec.betas = {0.0, 1.0};
+  spec.betas = {0.0, 1e300};
   EXPECT_FALSE(order->supports(spec, &why));
   EXPECT_NE(why.find("beta = 0"), std::string::npos) << why;
+  spec.betas = {1.0};  // lambda = 1 / (n c) = e^{-799}: zero in rescaled units
+  EXPECT_FALSE(order->supports(spec, &why));
+  EXPECT_NE(why.find("below 1e-300"), std::string::npos) << why;
   // The per-key engines refuse n held as log n, and betas in a unit.
   auto cpu = make_engine(EngineChoice::cpu);
   spec.betas = {1.0};
@@ -249,6 +252,48 @@ TEST(OrderEngine, AnyNFromOneTo1e5000) {
   // e_min itself (1e-5000) is beyond a double: 0 as a value, its log carried by the state's scale.
   EXPECT_EQ(s.values[0][index_of(Observable::e_min)][0], 0.0);
   EXPECT_NEAR(s.states[0].log_distance_scale, 5000.0 * std::log(10.0) + std::log(0.5), 1e-9);
+}
+
+}  // namespace
+
+namespace {
+
+// Regressions from review: laws whose nearest distance underflows a double before its probability does
+// (a' < 1: uniform d = 2, subsphere m = 2, a negative power) and a mixture holding one, at n = 1e200.
+TEST(OrderEngine, TinyExponentLawsAtMidRangeN) {
+  auto order = attnlim::make_order_engine();
+  for (const auto& [d, keys] : std::vector<std::pair<int, std::string>>{
+           {2, "uniform"}, {3, "subsphere:m=2"}, {5, "power:gamma=-3.5"}, {3, "mix:0.5*subsphere:m=2;0.5*uniform"}}) {
+    attnlim::RunSpec spec;
+    spec.keys = attnlim::parse_key_model(keys, d);
+    spec.n = attnlim::KeyCount::from_log(200.0 * std::log(10.0));
+    spec.top_k = 1;
+    spec.betas = {1.0};
+    spec.log_beta_unit = attnlim::log_rescale(spec);
+    const Sample s = run(*order, spec, 1500);
+    const double a = attnlim::local_law(spec.keys).a;
+    const Moments y = moments(s.values[0][index_of(Observable::y_min)]);
+    const Moments ipr = moments(s.values[0][index_of(Observable::ipr)]);
+    EXPECT_NEAR(y.mean, std::tgamma(1.0 + 1.0 / a), 4.0 * y.stderr_of_mean()) << keys;
+    EXPECT_NEAR(ipr.mean, attnlim::theory::critical_ipr(a, 1.0), 4.0 * ipr.stderr_of_mean()) << keys;
+  }
+}
+
+// Sums of the bulk beyond a double in rescaled units are refused, not returned as 0; s0 beyond 1e154 still
+// gives ipr (the subcritical delta method's M(2b) / (n M(b)^2) at n = 1e290, d = 128, beta = 1).
+TEST(OrderEngine, HugeSumsAreRefusedOrKept) {
+  auto order = attnlim::make_order_engine();
+  attnlim::RunSpec spec;
+  spec.keys = attnlim::UniformKeys{3};
+  spec.n = attnlim::KeyCount::from_log(160.0 * std::log(10.0));
+  spec.betas = {1.0};
+  spec.top_k = 1;
+  EXPECT_THROW(order->run(spec, attnlim::WorkRange::all_keys(spec, 2)), attnlim::InputError);
+  spec.keys = attnlim::UniformKeys{128};
+  spec.n = attnlim::KeyCount::from_log(290.0 * std::log(10.0));
+  const Sample s = run(*order, spec, 20);
+  const attnlim::theory::Subcritical th = attnlim::theory::subcritical(128, 1.0, spec.n.value());
+  EXPECT_NEAR(moments(s.values[0][index_of(Observable::ipr)]).mean / th.ipr, 1.0, 1e-3);
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ struct CriticalPoint {
   std::uint64_t n = 0;  // 0 where n is held as log n
   double log_n = 0;
   double log_beta_star = 0, log_mean_e_min = std::numeric_limits<double>::quiet_NaN();
+  double log_ci_low = 0, log_ci_high = 0, log_predicted_beta_star = 0;  // (beta* beyond a double at huge n)
   double beta_star = 0, ci_low = 0, ci_high = 0, se_log = 0;
   double predicted_beta_star = 0;  // lambda* (n c)^{1/a'}
   double gaussian_scale = 0;       // sqrt(2 d log n)
