@@ -222,7 +222,45 @@ def crossover(rows, out):
     plt.close(fig)
 
 
+def phase(data, out_png):
+    """Mean cosine after the last layer over (gamma, log n), from attnlim self-attention --json."""
+    layers = data["config"]["layers"]
+    rows = [r for r in data["results"] if r["layer"] == layers]
+    ns = sorted({r["n"] for r in rows})
+    gammas = sorted({r["gamma"] for r in rows})
+    grid = np.full((len(ns), len(gammas)), np.nan)
+    for r in rows:
+        grid[ns.index(r["n"]), gammas.index(r["gamma"])] = r["observables"]["mean_cosine"]["mean"]
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    x = np.array(gammas)
+    y = np.log(np.array(ns, dtype=float))
+    mesh = ax.pcolormesh(x, y, grid, shading="nearest", cmap="viridis", vmin=data["config"]["rho"], vmax=1.0)
+    fig.colorbar(mesh, ax=ax, label=f"mean cosine after {layers} layer(s)")
+    ax.axvline(data["gamma_c"], color="w", ls="--", lw=1.5, label="gamma_c = 1/(1-rho)")
+    if "find_gamma" in data:
+        fg = data["find_gamma"]
+        ly = np.log(np.array([g["n"] for g in fg], dtype=float))
+        ax.plot([g["simplex_midpoint"] for g in fg], ly, "w:", lw=1.5, label="simplex midpoint (one layer)")
+        ax.plot([g["annealed_midpoint"] for g in fg], ly, "r:", lw=1.5, label=f"annealed, d = {data['config']['d']}")
+        gs = [g["gamma_star"] if g["gamma_star"] is not None else np.nan for g in fg]
+        ax.plot(gs, ly, "ro", ms=4, label="measured gamma*")
+    ax.set_xlabel("gamma (beta = gamma log n)")
+    ax.set_ylabel("log n")
+    ax.set_title(f"Self-attention, rho = {data['config']['rho']}, {data['config']['tokens']} tokens: collapse (1) vs identity (rho)",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--phase":
+        path = sys.argv[2]
+        out_png = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(os.path.abspath(path)), "phase.png")
+        phase(load(path), out_png)
+        print(f"figure written: {out_png}")
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--heat":
         path = sys.argv[2]
         out_png = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(os.path.abspath(path)), "heat.png")

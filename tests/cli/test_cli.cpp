@@ -399,7 +399,7 @@ TEST_F(Cli, HelpTextFitsEachCommand) {
 TEST(CliReadme, SynopsesMatchHelp) {
   const std::string readme = read_text(fs::path(ATTNLIM_SOURCE_DIR) / "README.md");
   const std::regex flag("--[a-z][a-z-]*");
-  for (const char* command : {"simulate", "theory", "sweep", "critical", "verify", "heat", "analyze"}) {
+  for (const char* command : {"simulate", "theory", "sweep", "critical", "verify", "heat", "analyze", "self-attention"}) {
     const std::string heading = std::string("### `attnlim ") + command + "`";
     const auto section = readme.find(heading);
     ASSERT_NE(section, std::string::npos) << heading;
@@ -665,4 +665,27 @@ TEST_F(Cli, AnalyzeStoredSweeps) {
   expect_refused("analyze " + at("nothing") + " --json " + at("b.json"), "PREFIX", "no sweep file");
   expect_refused("analyze " + at("s") + " --target 2", "--target");
   expect_refused("sweep --d 3 --n 1000 --beta-spec critical:1 --shard 3/2 --out " + at("t"), "--shard");
+}
+
+TEST_F(Cli, SelfAttentionCommand) {
+  const CliRun r = run_cli("self-attention --n 40,80 --d 96 --rho 0.5 --gamma 1..4x6 --tokens simplex --trials 8 "
+                           "--find-gamma --quiet --json " + at("sa.json") + " --csv " + at("sa.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(at("sa.json"));
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["results"].size(), 12u);  // 2 n x 6 gamma x 1 layer
+  const auto& first = j["results"][0];
+  for (const char* name : {"self_weight", "entropy", "mean_cosine"})
+    EXPECT_TRUE(first["observables"][name].contains("stderr")) << name;
+  EXPECT_NEAR(first["observables"]["self_weight"]["mean"].get<double>(),
+              first["prediction"]["simplex_self_weight"].get<double>(), 1e-9);
+  // Simplex tokens are deterministic: gamma* is the closed form's midpoint (interpolation between 6 gammas).
+  const auto& g = j["find_gamma"][0];
+  EXPECT_NEAR(g["gamma_star"].get<double>(), g["simplex_midpoint"].get<double>(), 0.05);
+  expect_refused("self-attention --rho 1 --json " + at("x.json"), "--rho");
+  expect_refused("self-attention --gamma=-1 --json " + at("x.json"), "--gamma");
+  expect_refused("self-attention --n 100 --d 64 --tokens simplex --json " + at("x.json"), "--tokens", "d >= n");
+  expect_refused("self-attention --layers 0 --json " + at("x.json"), "--layers");
+  expect_refused("self-attention --tokens grid", "--tokens");
+  expect_refused("self-attention --gamma 1 --find-gamma", "--find-gamma");
 }
