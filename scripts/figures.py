@@ -255,16 +255,13 @@ def phase(data, out_png):
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--phase":
+    # One figure from one JSON: --phase (self-attention) or --heat (heat), next to the JSON unless named.
+    single = {"--phase": (phase, "phase.png"), "--heat": (heat, "heat.png")}
+    if len(sys.argv) > 2 and sys.argv[1] in single:
+        draw, name = single[sys.argv[1]]
         path = sys.argv[2]
-        out_png = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(os.path.abspath(path)), "phase.png")
-        phase(load(path), out_png)
-        print(f"figure written: {out_png}")
-        return
-    if len(sys.argv) > 1 and sys.argv[1] == "--heat":
-        path = sys.argv[2]
-        out_png = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(os.path.abspath(path)), "heat.png")
-        heat(load(path), out_png)
+        out_png = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(os.path.abspath(path)), name)
+        draw(load(path), out_png)
         print(f"figure written: {out_png}")
         return
     folder = sys.argv[1] if len(sys.argv) > 1 else "out/verify"
