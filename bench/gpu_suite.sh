@@ -3,7 +3,7 @@
 #   bash bench/gpu_suite.sh [BIN_DIR]          (default carry/bin)
 # 1. every shared library of every binary resolves (ldd), or it stops with exit 2;
 # 2. GPU name (nvidia-smi); 3. the GPU tests (attnlim_tests --gtest_filter='Cuda*'), then compute-sanitizer
-#    memcheck on the fused kernel's CPU-agreement test (every key model);
+#    memcheck on the fused kernel's CPU-agreement test (every key model) and the self-attention kernel's;
 # 4. attnlim_bench: CUDA full/projected at d = 3, 16, 128, the device limits (Philox, normals), the
 #    materialise-then-reduce path, and the PyTorch baseline (float64 and float32) side by side;
 # 5. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected): speed of light,
@@ -74,13 +74,15 @@ skipped=$(grep -cE '^\[  SKIPPED \] [A-Za-z0-9_/]+\.[A-Za-z0-9_/]+ \(' "$out/gpu
 [ "$tests_rc" -eq 0 ] || status=1
 [ "${skipped:-0}" -eq 0 ] || { echo "gpu_suite: $skipped GPU tests skipped on a GPU machine"; status=1; }
 
-# 3b. compute-sanitizer (memcheck) on the fused kernel against the CPU for every case and key model, before
+# 3b. compute-sanitizer (memcheck) on the fused kernel against the CPU for every case and key model, and on the
+# self-attention kernel against the CPU (cuda/self_attention/kernel.cu, never run on a device yet), before
 # any benchmark: an out-of-bounds access or a leak fails the suite even where the numbers agree.
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -1)
 if [ -n "$sanitizer" ] && [ -x "$sanitizer" ]; then
-  echo "== compute-sanitizer --tool memcheck attnlim_tests --gtest_filter='CudaFused.MatchesCpuBackend'"
+  filter='CudaFused.MatchesCpuBackend:CudaSelfAttention.AgreesWithCpu'
+  echo "== compute-sanitizer --tool memcheck attnlim_tests --gtest_filter='$filter'"
   timeout 150 "$sanitizer" --tool memcheck --leak-check full --error-exitcode 3 \
-    "$bin/attnlim_tests" --gtest_filter='CudaFused.MatchesCpuBackend' > "$out/sanitizer.log" 2>&1
+    "$bin/attnlim_tests" --gtest_filter="$filter" > "$out/sanitizer.log" 2>&1
   sanitizer_rc=$?
   tail -15 "$out/sanitizer.log"
   case "$sanitizer_rc" in

@@ -44,7 +44,7 @@ void register_sweep(CLI::App& app) {
   sub->add_option("--sampler", o->sampler, "auto (projected), full or projected")->capture_default_str();
   sub->add_option("--out", o->out, "output prefix: writes OUT.jsonl (source of truth) and OUT.csv")->type_name("PREFIX")->required();
   sub->add_flag("--store-trials", o->store_trials,
-                "also keep each point's per-trial ipr, w_max, entropy and e_min (base64 float64; about 1 MB a point "
+                "also keep each point's per-trial ipr, w_max, entropy and e_min (base64 float64; 1.1 MB a point "
                 "for 1000 trials x 32 betas), so that analyze can bootstrap beta* as critical does");
   sub->add_option("--shard", o->shard,
                   "I/N: run only the points k (d-major, from 0) with k mod N = I - 1, into OUT.shard-I-of-N.jsonl/.csv "

@@ -24,25 +24,19 @@ double log_sum_exp(const std::vector<double>& v) {
   return top + std::log(sum);
 }
 
-std::optional<DistanceLaw::Component> base_component(const BaseKeyModel& model, std::string* why) {
+// A base model's component through its own hook (host/model/<name>.cpp), or nothing (with *why).
+std::optional<DistanceLaw::Component> base_component(const BaseKeyModel& model, double weight, std::string* why) {
   return std::visit(
-      [why](const auto& m) -> std::optional<DistanceLaw::Component> {
-        using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, UniformKeys>) {
-          const double a = 0.5 * (m.d - 1);
-          return DistanceLaw::Component{1.0, a, a, m.d - 1};
-        } else if constexpr (std::is_same_v<M, SubsphereKeys>) {
-          const double a = 0.5 * (m.m - 1);
-          return DistanceLaw::Component{1.0, a, a, m.m - 1};
-        } else if constexpr (std::is_same_v<M, PowerKeys>) {
-          return DistanceLaw::Component{1.0, m.a_local(), m.a(), m.d - 1};
-        } else {
+      [&](const auto& m) -> std::optional<DistanceLaw::Component> {
+        const std::optional<BetaDistance> law = m.beta_distance();
+        if (!law) {
           if (why)
             *why = std::string("the order-statistics sampler needs a key model whose distance E/2 is a Beta variable "
                                "(uniform, subsphere, power, or a mixture of these); '") +
-                   M::kName + "' has none";
+                   m.kName + "' has none";
           return std::nullopt;
         }
+        return DistanceLaw::Component{weight, law->p, law->q, law->tangent_dim};
       },
       model);
 }
@@ -98,25 +92,24 @@ double DistanceLaw::log_quantile(double log_w) const {
 }
 
 std::optional<DistanceLaw> distance_law(const AnyKeyModel& model, std::string* why) {
+  std::vector<DistanceLaw::Component> parts;
   if (const auto* mix = std::get_if<MixtureKeys>(&model)) {
-    std::vector<DistanceLaw::Component> parts;
     for (int j = 0; j < mix->count; ++j) {
-      auto c = base_component(component_model(mix->component[j]), why);
+      auto c = base_component(component_model(mix->component[j]), mix->weight[j], why);
       if (!c) return std::nullopt;
-      c->weight = mix->weight[j];
       parts.push_back(*c);
     }
-    return DistanceLaw(parts);
+  } else {
+    std::optional<DistanceLaw::Component> c;
+    std::visit(
+        [&](const auto& m) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, MixtureKeys>) c = base_component(BaseKeyModel(m), 1.0, why);
+        },
+        model);
+    if (!c) return std::nullopt;
+    parts.push_back(*c);
   }
-  std::optional<DistanceLaw::Component> c;
-  std::visit(
-      [&](const auto& m) {
-        using M = std::decay_t<decltype(m)>;
-        if constexpr (!std::is_same_v<M, MixtureKeys>) c = base_component(BaseKeyModel(m), why);
-      },
-      model);
-  if (!c) return std::nullopt;
-  return DistanceLaw({*c});
+  return DistanceLaw(parts);
 }
 
 }  // namespace attnlim

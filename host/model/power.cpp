@@ -51,4 +51,8 @@ LimitOutput PowerKeys::limit_output(double beta) const {
   return LimitOutput{1.0 - 2.0 * mean_u, 0.0};
 }
 
+std::optional<BetaDistance> PowerKeys::beta_distance() const {
+  return BetaDistance{a_local(), a(), d - 1};
+}
+
 }  // namespace attnlim

@@ -39,4 +39,9 @@ double SubsphereKeys::log_density_gradient_e2() const { return m == d ? 0.0 : st
 
 LimitOutput SubsphereKeys::limit_output(double beta) const { return LimitOutput{theory::A_d(m, beta), 0.0}; }
 
+std::optional<BetaDistance> SubsphereKeys::beta_distance() const {
+  const double a = 0.5 * (m - 1);
+  return BetaDistance{a, a, m - 1};
+}
+
 }  // namespace attnlim

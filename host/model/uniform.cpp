@@ -23,4 +23,9 @@ double UniformKeys::log_mgf(double beta) const { return theory::log_M(d, beta); 
 
 LimitOutput UniformKeys::limit_output(double beta) const { return LimitOutput{theory::A_d(d, beta), 0.0}; }
 
+std::optional<BetaDistance> UniformKeys::beta_distance() const {
+  const double a = 0.5 * (d - 1);
+  return BetaDistance{a, a, d - 1};
+}
+
 }  // namespace attnlim

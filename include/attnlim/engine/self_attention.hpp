@@ -58,12 +58,12 @@ struct SelfAttentionOptions {
   int key_tile = 256;       // CPU: key rows per tile (results depend on the tiles only through rounding)
 };
 // cpu: double precision, OpenBLAS for the tile products where built with it; cuda: a fused tiled kernel,
-// FP32 products with the softmax statistics in FP64 (cuda/self_attention.cu). InputError naming `backend`
+// FP32 products with the softmax statistics in FP64 (cuda/self_attention/kernel.cu). InputError naming `backend`
 // where the choice cannot run here.
 std::unique_ptr<SelfAttentionEngine> make_self_attention_engine(EngineChoice choice, const SelfAttentionOptions& options = {});
 
 namespace cuda {
-// The CUDA engine's layers (cuda/self_attention.cu; DeviceError without a device or without the backend).
+// The CUDA engine's layers (cuda/self_attention/kernel.cu; DeviceError without a device or without the backend).
 std::vector<LayerStats> self_attention_layers(const SelfAttentionSpec& spec, std::vector<double> tokens);
 }  // namespace cuda
 

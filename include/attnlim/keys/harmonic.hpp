@@ -79,6 +79,7 @@ struct HarmonicKeys {
   LimitOutput limit_output(double beta) const;  // by Funk-Hecke and one-dimensional quadratures
   double log_density_at_query() const { return std::log(rho_at_query()); }
   double log_density_gradient_e2() const;       // eps P_l'(cos T) sin T / rho(q)
+  std::optional<BetaDistance> beta_distance() const { return std::nullopt; }  // not a Beta law
 };
 
 }  // namespace attnlim

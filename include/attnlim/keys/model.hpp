@@ -1,6 +1,7 @@
 // What every key model's host hooks share: the parsed parameters of a --keys SPEC and the n = infinity
 // output in the query frame. Host only.
 #pragma once
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +35,13 @@ class KeyParams {
   bool has_colon_ = false, split_ = false, rest_taken_ = false;
   std::vector<std::pair<std::string, std::string>> values_;
   std::vector<bool> used_;
+};
+
+// A distance law in closed form (the order-statistics engine's input): E/2 ~ Beta(p, q), and the key's direction
+// uniform on the unit sphere of the first tangent_dim tangent coordinates. Models without one return nothing.
+struct BetaDistance {
+  double p = 1.0, q = 1.0;
+  int tangent_dim = 1;
 };
 
 // The n = infinity output O = E[e^{beta X} K] / E[e^{beta X}] in the query frame: its components on

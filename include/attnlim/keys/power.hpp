@@ -50,6 +50,7 @@ struct PowerKeys {
   double log_density_at_query() const;            // 0 for gamma = 0, -inf for gamma > 0, +inf for gamma < 0
   // 0 where rho is differentiable at q (gamma = 0 or gamma > 1: its gradient vanishes there), NaN otherwise.
   double log_density_gradient_e2() const;
+  std::optional<BetaDistance> beta_distance() const;  // Beta(a + gamma/2, a), every tangent direction
 };
 
 }  // namespace attnlim

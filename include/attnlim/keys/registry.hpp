@@ -2,7 +2,7 @@
 // with __host__ __device__ samplers `key(KeyStream, tangential)` (FullKey) and, where kHasDistanceSampler,
 // `distance(KeyStream)` (DistanceOnly, used when symmetric_about_query()), `kName` for --keys, and host
 // hooks (parse, describe, validate, symmetric_about_query, local_law, distance_log_cdf, log_mgf,
-// limit_output, log_density_at_query, log_density_gradient_e2) defined in host/model/<name>.cpp.
+// limit_output, log_density_at_query, log_density_gradient_e2, beta_distance) defined in host/model/<name>.cpp.
 //
 // Adding a model: its header (include it here) and its name in ATTNLIM_BASE_KEY_MODELS; its hooks file
 // (host/model/); one CPU instantiation file (host/cpu/keys/) and one CUDA instantiation file (cuda/keys/);

@@ -37,6 +37,7 @@ struct SubsphereKeys {
   LimitOutput limit_output(double beta) const;    // A_m(beta) e_1
   double log_density_at_query() const;            // NaN: no density on S^{d-1} for m < d (0 for m = d)
   double log_density_gradient_e2() const;         // NaN for m < d, 0 for m = d
+  std::optional<BetaDistance> beta_distance() const;  // Beta(a_m, a_m), directions in the first m - 1
 };
 
 }  // namespace attnlim

@@ -157,6 +157,7 @@ struct UniformKeys {
   LimitOutput limit_output(double beta) const;         // A_d(beta) e_1
   double log_density_at_query() const { return 0.0; }        // rho = 1
   double log_density_gradient_e2() const { return 0.0; }
+  std::optional<BetaDistance> beta_distance() const;  // Beta(a, a), every tangent direction
 };
 
 }  // namespace attnlim

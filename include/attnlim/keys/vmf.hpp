@@ -114,6 +114,7 @@ struct VmfKeys {
   LimitOutput limit_output(double beta) const;  // A_d(r) v / r, v = beta e_1 + kappa mu, r = |v|: exact
   double log_density_at_query() const;          // kappa cos T - log M_d(kappa)
   double log_density_gradient_e2() const { return kappa * sin_angle; }
+  std::optional<BetaDistance> beta_distance() const { return std::nullopt; }  // not a Beta law
 };
 
 }  // namespace attnlim

@@ -12,8 +12,8 @@
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/engine/self_attention.hpp"
-#include "check.cuh"
-#include "device_array.cuh"
+#include "../check.cuh"
+#include "../device_array.cuh"
 
 namespace attnlim::cuda {
 
