@@ -326,7 +326,7 @@ CriticalResult run_critical(Engine& engine, const CriticalConfig& cc, const Prog
   double planned = planned_keys(cc);
   for (std::size_t point = 0; point < ns.size(); ++point) {
     const KeyCount count = ns[point];
-    const std::string n = count.is_exact() ? std::to_string(count.count()) : fmt::format("{:.4g}e{}", std::pow(10.0, std::fmod(count.log() / std::log(10.0), 1.0)), static_cast<long long>(count.log() / std::log(10.0)));
+    const std::string n = count.text();
     // Progress within a pass: keys done so far plus the pass's own; a retried pass adds to the plan.
     const auto pass_progress = [&](std::uint64_t unplanned_keys) -> KeysDone {
       planned += static_cast<double>(unplanned_keys);

@@ -8,21 +8,13 @@
 #include <boost/math/tools/roots.hpp>
 
 #include "attnlim/theory/distance.hpp"
+#include "log_sum.hpp"
 
 namespace attnlim {
 
 namespace {
 
 constexpr double kLog2 = 0.69314718055994530942;
-
-double log_sum_exp(const std::vector<double>& v) {
-  double top = -std::numeric_limits<double>::infinity();
-  for (double x : v) top = std::max(top, x);
-  if (!std::isfinite(top)) return top;
-  double sum = 0.0;
-  for (double x : v) sum += std::exp(x - top);
-  return top + std::log(sum);
-}
 
 // A base model's component through its own hook (host/model/<name>.cpp), or nothing (with *why).
 std::optional<DistanceLaw::Component> base_component(const BaseKeyModel& model, double weight, std::string* why) {
@@ -47,17 +39,22 @@ DistanceLaw::DistanceLaw(std::vector<Component> components) : components_(std::m
 
 double DistanceLaw::log_cdf(double log_e) const {
   const double log_x = std::min(0.0, log_e - kLog2);
-  std::vector<double> terms;
-  for (const auto& c : components_) terms.push_back(std::log(c.weight) + theory::log_beta_cdf_log(c.p, c.q, log_x));
-  return log_sum_exp(terms);
+  std::vector<double> weights, values;
+  for (const auto& c : components_) {
+    weights.push_back(c.weight);
+    values.push_back(theory::log_beta_cdf_log(c.p, c.q, log_x));
+  }
+  return detail::log_weighted_sum(weights, values);
 }
 
 double DistanceLaw::log_density(double log_e) const {
   const double log_x = std::min(0.0, log_e - kLog2);
-  std::vector<double> terms;
-  for (const auto& c : components_)
-    terms.push_back(std::log(c.weight) + theory::log_beta_density_log(c.p, c.q, log_x) - kLog2);
-  return log_sum_exp(terms);
+  std::vector<double> weights, values;
+  for (const auto& c : components_) {
+    weights.push_back(c.weight);
+    values.push_back(theory::log_beta_density_log(c.p, c.q, log_x) - kLog2);
+  }
+  return detail::log_weighted_sum(weights, values);
 }
 
 double DistanceLaw::log_component_share(int j, double log_e) const {

@@ -10,18 +10,16 @@
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/keys/registry.hpp"
+#include "log_sum.hpp"
 
 namespace attnlim {
 
 namespace {
 
-double log_sum_exp(const std::vector<double>& terms) {
-  const double top = *std::max_element(terms.begin(), terms.end());
-  if (!std::isfinite(top)) return top;
-  double sum = 0.0;
-  for (double t : terms) sum += std::exp(t - top);
-  return top + std::log(sum);
-}
+using detail::log_sum_exp;
+using detail::log_weighted_sum;
+
+std::vector<double> weights_of(const MixtureKeys& m) { return std::vector<double>(m.weight, m.weight + m.count); }
 
 template <class F>
 std::vector<double> over_components(const MixtureKeys& m, F f) {
@@ -127,18 +125,12 @@ theory::LocalLaw MixtureKeys::local_law() const {
 
 template <>
 double MixtureKeys::distance_log_cdf(double s) const {
-  const std::vector<double> f = over_components(*this, [s](const auto& m) { return m.distance_log_cdf(s); });
-  std::vector<double> terms;
-  for (int j = 0; j < count; ++j) terms.push_back(std::log(weight[j]) + f[j]);
-  return log_sum_exp(terms);
+  return log_weighted_sum(weights_of(*this), over_components(*this, [s](const auto& m) { return m.distance_log_cdf(s); }));
 }
 
 template <>
 double MixtureKeys::log_mgf(double beta) const {
-  const std::vector<double> m = over_components(*this, [beta](const auto& c) { return c.log_mgf(beta); });
-  std::vector<double> terms;
-  for (int j = 0; j < count; ++j) terms.push_back(std::log(weight[j]) + m[j]);
-  return log_sum_exp(terms);
+  return log_weighted_sum(weights_of(*this), over_components(*this, [beta](const auto& c) { return c.log_mgf(beta); }));
 }
 
 template <>

@@ -277,19 +277,18 @@ TrialState run_trial(const RunContext& c, std::uint32_t trial) {
   std::optional<Bulk> bulk;
   while (true) {
     while (keys.size() < target) draw();
-    if (keys.size() == n_exact) break;  // every key exact
     exact_sums(c, keys, top);
+    if (keys.size() == n_exact) break;  // every key exact
     const double cheap = cheap_bound(c, keys, top);
     if (cheap <= spec.bulk_tolerance) break;
-    if (keys.size() >= kQuadratureBoundFrom) {
+    const bool last = target >= kMaxK || target >= n_exact;
+    if (keys.size() >= kQuadratureBoundFrom || last) {
       bulk = gaussian_bulk(c, trial, keys, log_u, top);
-      if (bulk->bound <= spec.bulk_tolerance) break;
+      if (bulk->bound <= spec.bulk_tolerance || last) break;  // at the cap the bound is reported as it is
       bulk.reset();
     }
-    if (target >= kMaxK || target >= n_exact) break;
     target = std::min<std::uint64_t>({2 * target, kMaxK, n_exact});
   }
-  exact_sums(c, keys, top);
   if (keys.size() < n_exact && !bulk) bulk = gaussian_bulk(c, trial, keys, log_u, top);
 
   TrialState st(c.nb, c.tangent, spec.top_k, /*indexed=*/false);
