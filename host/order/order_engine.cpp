@@ -245,7 +245,6 @@ Bulk gaussian_bulk(const RunContext& c, std::uint32_t trial, const std::vector<E
         }
       }
   }
-  (void)spec;
   return out;
 }
 
