@@ -74,6 +74,17 @@ bool available(std::string* why) {
   return true;
 }
 
+int select_device(int local_rank) {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    cudaGetLastError();
+    return -1;
+  }
+  const int device = local_rank % count;
+  ATTNLIM_CUDA_CHECK(cudaSetDevice(device));
+  return device;
+}
+
 std::string device_name() {
   int device = 0;
   ATTNLIM_CUDA_CHECK(cudaGetDevice(&device));

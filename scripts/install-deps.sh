@@ -4,7 +4,8 @@
 # expected at /usr/local/cuda; without it the CPU backend still builds (ATTNLIM_CUDA=AUTO).
 set -euo pipefail
 packages=(build-essential cmake ninja-build libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
-          libboost-dev libboost-math-dev libfmt-dev libomp-dev libopenblas-dev python3 python3-numpy python3-matplotlib)
+          libboost-dev libboost-math-dev libfmt-dev libomp-dev libopenblas-dev libopenmpi-dev openmpi-bin
+          pybind11-dev python3-dev python3 python3-numpy python3-pandas python3-matplotlib python3-pytest)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,11 +26,7 @@ void register_critical(CLI::App& app) {
   add_critical_options(sub, o->critical, "largest n");
   sub->add_option("--json", o->json, "write exponent, prefactor, points and curves here")->type_name("PATH");
   sub->callback([o, sub] {
-    CriticalConfig c = parse_critical_options(o->critical, 0);
-    c.d = static_cast<int>(parse_whole("d", o->d, 2, kMaxDimension));
-    c.sampler = critical_sampler(o->critical, c);
-    validate(c);
-    if (!c.order) parse_backend_option(o->critical.backend);
+    const CriticalConfig c = prepare_critical(o->critical, o->d);
     std::vector<OutputFile> outputs;
     add_if_given(outputs, sub, "json", o->json);
     check_output_paths(outputs);

@@ -1,5 +1,6 @@
 // attnlim: simulator of the long-context limit of softmax attention.
 // Exit codes: 0 success, 2 bad input (one line naming the flag and the problem), 1 anything else.
+// Under mpirun or srun every rank runs main; rank 0 prints, and a failure ends every rank (engine/mpi.hpp).
 #include <signal.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/core/stop.hpp"
+#include "attnlim/engine/mpi.hpp"
 #include "options.hpp"
 
 namespace {
@@ -30,6 +32,7 @@ void install_stop_handlers() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attnlim::MpiSession session(&argc, &argv);
   install_stop_handlers();
   CLI::App app{"attnlim: the long-context limit of softmax attention, simulated on CUDA and CPU"};
   app.require_subcommand(1);
@@ -45,15 +48,11 @@ int main(int argc, char** argv) {
   // An unknown command gets its own line (CLI11 would only say that a subcommand is required).
   std::string commands;
   for (const CLI::App* sub : app.get_subcommands({})) commands += (commands.empty() ? "" : ", ") + sub->get_name();
-  if (argc < 2) {
-    fmt::print(stderr, "attnlim: error: a command is required: {} (attnlim --help lists them)\n", commands);
-    return 2;
-  }
+  if (argc < 2)
+    return session.fail(2, fmt::format("attnlim: error: a command is required: {} (attnlim --help lists them)", commands));
   const std::string first = argv[1];
-  if (!first.empty() && first[0] != '-' && app.get_subcommands([&](CLI::App* sub) { return sub->check_name(first); }).empty()) {
-    fmt::print(stderr, "attnlim: error: unknown command '{}' (expected one of: {})\n", first, commands);
-    return 2;
-  }
+  if (!first.empty() && first[0] != '-' && app.get_subcommands([&](CLI::App* sub) { return sub->check_name(first); }).empty())
+    return session.fail(2, fmt::format("attnlim: error: unknown command '{}' (expected one of: {})", first, commands));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -67,20 +66,17 @@ int main(int argc, char** argv) {
     std::string message = e.what();
     const auto twice = message.find(": At Most 1 required but received");
     if (twice != std::string::npos) message = message.substr(0, twice) + ": given more than once";
-    fmt::print(stderr, "attnlim: error: {}\n", message);
-    return 2;
+    return session.fail(2, fmt::format("attnlim: error: {}", message));
   } catch (const attnlim::Interrupted& e) {
-    fmt::print(stderr,
-               "attnlim: interrupted by {}: stopped cleanly; no output file was written or changed (a sweep keeps "
-               "its finished points: run the same command to resume)\n",
-               e.signal() == SIGTERM ? "SIGTERM" : e.signal() == SIGINT ? "SIGINT" : "a stop request");
-    return 128 + e.signal();
+    return session.fail(
+        128 + e.signal(),
+        fmt::format("attnlim: interrupted by {}: stopped cleanly; no output file was written or changed (a sweep keeps "
+                    "its finished points: run the same command to resume)",
+                    e.signal() == SIGTERM ? "SIGTERM" : e.signal() == SIGINT ? "SIGINT" : "a stop request"));
   } catch (const attnlim::InputError& e) {
-    fmt::print(stderr, "attnlim: error: {}\n", e.for_command_line());
-    return 2;
+    return session.fail(2, fmt::format("attnlim: error: {}", e.for_command_line()));
   } catch (const std::exception& e) {
-    fmt::print(stderr, "attnlim: failed: {}\n", e.what());
-    return 1;
+    return session.fail(1, fmt::format("attnlim: failed: {}", e.what()));
   }
   return 0;
 }

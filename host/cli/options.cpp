@@ -7,6 +7,7 @@
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/drivers/grid.hpp"
+#include "attnlim/engine/mpi.hpp"
 #include "attnlim/io/parse.hpp"
 #include "attnlim/keys/registry.hpp"
 
@@ -63,10 +64,15 @@ EngineChoice parse_backend_option(const std::string& name) {
   return choice;
 }
 
+std::unique_ptr<Engine> make_rank_engine(EngineChoice choice, bool order, EngineOptions options) {
+  options.threads = rank_threads(options.threads, order ? EngineChoice::cpu : choice);
+  return distribute(order ? make_order_engine(options) : make_engine(choice, options));
+}
+
 std::unique_ptr<Engine> make_cli_engine(EngineChoice choice, const std::string& threads) {
   EngineOptions options;
   options.threads = static_cast<int>(parse_whole("threads", threads, 0, kMaxThreads));
-  return make_engine(choice, options);
+  return make_rank_engine(choice, false, options);
 }
 
 CLI::Option* add_number_option(CLI::App* sub, const std::string& name, std::string& text, const std::string& help,
@@ -160,6 +166,28 @@ CriticalConfig parse_critical_options(const CriticalOptions& o, std::uint64_t au
   return c;
 }
 
+GivenFields given_fields(const CLI::App* sub) {
+  GivenFields given;
+  for (const CLI::Option* option : sub->get_options()) {
+    if (option->count() == 0) continue;
+    std::string name = option->get_name(false, true);  // "--top-k"
+    while (!name.empty() && name[0] == '-') name.erase(0, 1);
+    for (char& c : name)
+      if (c == '-') c = '_';
+    given.insert(name);
+  }
+  return given;
+}
+
+CriticalConfig prepare_critical(const CriticalOptions& options, const std::string& d) {
+  CriticalConfig c = parse_critical_options(options, 0);
+  c.d = static_cast<int>(parse_whole("d", d, 2, kMaxDimension));
+  c.sampler = critical_sampler(options, c);
+  validate(c);
+  if (!c.order) parse_backend_option(options.backend);
+  return c;
+}
+
 SamplerTier critical_sampler(const CriticalOptions& options, const CriticalConfig& config) {
   if (config.order) return SamplerTier::projected;  // the order engine draws distances only
   return parse_sampler(options.sampler, false, parse_key_model(config.keys, config.d));
@@ -169,7 +197,7 @@ std::unique_ptr<Engine> make_critical_engine(const CriticalOptions& options, con
   if (config.order) {
     EngineOptions engine_options;
     engine_options.threads = static_cast<int>(parse_whole("threads", options.threads, 0, kMaxThreads));
-    return make_order_engine(engine_options);
+    return make_rank_engine(EngineChoice::cpu, true, engine_options);
   }
   return make_cli_engine(parse_backend_option(options.backend), options.threads);
 }

@@ -8,12 +8,15 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "attnlim/drivers/beta_scale.hpp"
 #include "attnlim/drivers/critical.hpp"
+#include "attnlim/drivers/sweep.hpp"
 #include "attnlim/engine/engine.hpp"
 #include "attnlim/io/files.hpp"
 #include "attnlim/keys/registry.hpp"
@@ -29,6 +32,47 @@ void register_verify(CLI::App& app);
 void register_heat(CLI::App& app);
 void register_analyze(CLI::App& app);
 void register_self_attention(CLI::App& app);
+
+// The fields (library names: "top_k", "n_min") a front end was given: CLI11's options that were on the command
+// line, Python's keywords that were not None. A default and an explicit value can mean different things
+// (--top-k given may not exceed n; not given it is min(8, n)).
+using GivenFields = std::set<std::string>;
+GivenFields given_fields(const CLI::App* sub);
+
+// The options of simulate as text, as either front end (CLI, Python) gives them.
+struct SimulateOptions {
+  std::string d = "3", n = "100000", trials = "100", keys = "uniform";
+  std::vector<std::string> beta_values = {"0,1,10,100"};
+  std::string beta_scale = "abs";
+  std::string top_k;
+  std::string seed = "1", backend = "auto", sampler = "auto", threads = "0", chunk = "65536", bulk_tolerance = "1e-3";
+  bool output_vector = false, quiet = false;
+  std::string csv, json;
+  GivenFields given;
+};
+// A simulate run, parsed and checked (InputError naming the field otherwise): the spec, the trials, the betas as
+// given and their scale, and the engine to make (make_rank_engine).
+struct PreparedSimulate {
+  RunSpec spec;
+  std::uint64_t trials = 1;
+  BetaScale scale;
+  std::vector<double> values;
+  bool order = false;
+  EngineChoice choice = EngineChoice::automatic;
+  EngineOptions engine;
+};
+PreparedSimulate prepare_simulate(const SimulateOptions& options);
+
+// The options of sweep as text.
+struct SweepOptions {
+  std::vector<std::string> ds = {"3"}, ns, specs;
+  std::string n_min, n_max, n_points, trials = "100", seed = "1", top_k, threads = "0";
+  std::string backend = "auto", sampler = "auto", out, keys = "uniform", shard;
+  bool quiet = false, store_trials = false;
+  GivenFields given;
+};
+// The sweep's config, parsed and validated (output files included).
+SweepConfig prepare_sweep(const SweepOptions& options);
 
 // --sampler auto|full|projected. auto: projected where it can serve (no output vector, and the key model
 // symmetric about q with a distance sampler), else full.
@@ -73,11 +117,16 @@ void add_critical_options(CLI::App* sub, CriticalOptions& options, const std::st
 // Everything but d and the sampler, parsed strictly; `automatic_n_max` (0: none) replaces --n-max 0. Not yet
 // validated (validate(CriticalConfig) needs d); set d, then the sampler with critical_sampler.
 CriticalConfig parse_critical_options(const CriticalOptions& options, std::uint64_t automatic_n_max);
+// critical's config from its options and --d, validated, the backend checked.
+CriticalConfig prepare_critical(const CriticalOptions& options, const std::string& d);
 // --sampler of critical and verify for the config's d and keys.
 SamplerTier critical_sampler(const CriticalOptions& options, const CriticalConfig& config);
 // The engine of critical and verify: the order engine for --sampler order, else that of --backend.
 std::unique_ptr<Engine> make_critical_engine(const CriticalOptions& options, const CriticalConfig& config);
 // The engine of --backend and --threads.
 std::unique_ptr<Engine> make_cli_engine(EngineChoice choice, const std::string& threads);
+// Every command's engine: `choice`'s (or the order-statistics engine), with this MPI rank's share of the
+// node's threads and GPUs, split over the job's ranks (engine/mpi.hpp); as it is in a single process.
+std::unique_ptr<Engine> make_rank_engine(EngineChoice choice, bool order, EngineOptions options);
 
 }  // namespace attnlim::cli

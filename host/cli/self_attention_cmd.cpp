@@ -5,6 +5,7 @@
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/drivers/self_attention.hpp"
+#include "attnlim/engine/mpi.hpp"
 #include "attnlim/io/files.hpp"
 #include "attnlim/io/parse.hpp"
 #include "options.hpp"
@@ -58,11 +59,12 @@ void register_self_attention(CLI::App& app) {
     SelfAttentionOptions options;
     options.threads = static_cast<int>(parse_whole("threads", o->threads, 0, kMaxThreads));
     const EngineChoice choice = parse_backend_option(o->backend);
+    options.threads = rank_threads(options.threads, choice);
     std::vector<OutputFile> outputs;
     add_if_given(outputs, sub, "json", o->json);
     add_if_given(outputs, sub, "csv", o->csv);
     check_output_paths(outputs);
-    const auto engine = make_self_attention_engine(choice, options);
+    const auto engine = distribute(make_self_attention_engine(choice, options));
     SelfAttentionResult r;
     {
       ProgressLine line(o->quiet);

@@ -14,19 +14,52 @@
 #include "run_guard.hpp"
 
 namespace attnlim::cli {
-namespace {
 
-struct SimulateOptions {
-  std::string d = "3", n = "100000", trials = "100", keys = "uniform";
-  std::vector<std::string> beta_values = {"0,1,10,100"};
-  std::string beta_scale = "abs";
-  std::string top_k;  // empty: not given
-  std::string seed = "1", backend = "auto", sampler = "auto", threads = "0", chunk = "65536", bulk_tolerance = "1e-3";
-  bool output_vector = false, quiet = false;
-  std::string csv, json;
-};
-
-}  // namespace
+PreparedSimulate prepare_simulate(const SimulateOptions& o) {
+  PreparedSimulate p;
+  RunSpec& spec = p.spec;
+  const int d = static_cast<int>(parse_whole("d", o.d, 2, kMaxDimension));
+  spec.keys = parse_key_model(o.keys, d);
+  p.order = o.sampler == "order";
+  const bool order = p.order;
+  spec.n = parse_key_count("n", o.n, order);
+  p.trials = parse_whole("trials", o.trials, 1, kMaxTrials);
+  spec.top_k = o.given.count("top_k") ? static_cast<int>(parse_whole("top_k", o.top_k, 0, kMaxTopK))
+                                         : static_cast<int>(spec.n.is_exact() ? std::min<std::uint64_t>(kDefaultTopK, spec.n.count()) : kDefaultTopK);
+  spec.seed = parse_whole("seed", o.seed, 0, ~std::uint64_t{0});
+  p.engine.threads = static_cast<int>(parse_whole("threads", o.threads, 0, kMaxThreads));
+  p.engine.chunk_keys = parse_whole("chunk", o.chunk, 1, kMaxKeys);
+  spec.output_vector = o.output_vector;
+  spec.tier = order ? (o.output_vector ? SamplerTier::full : SamplerTier::projected)
+                    : parse_sampler(o.sampler, o.output_vector, spec.keys);
+  if (o.given.count("bulk_tolerance")) {
+    if (!order) throw InputError("bulk_tolerance", fmt::format("applies to {} order only", field_ref("sampler")));
+    spec.bulk_tolerance = parse_real("bulk_tolerance", o.bulk_tolerance);
+  }
+  p.scale = parse_beta_scale(o.beta_scale);
+  const BetaScale& scale = p.scale;
+  // Checked as typed (a negative lambda is quoted as the user wrote it, not as the beta it gives).
+  const std::string typed = join_list(o.beta_values);
+  p.values = parse_beta_values("beta", typed);
+  const std::vector<double>& values = p.values;
+  const std::vector<std::string> items = split_list("beta", typed);
+  if (order) {
+    // The order engine takes betas in a unit: lambda with the unit (n c)^{1/a'} stays finite at any n.
+    spec.log_beta_unit = beta_log_unit(scale, spec.keys, spec.n);
+    for (double v : values) spec.betas.push_back(scale.kind == BetaScale::log ? v * spec.n.log() : v);
+  } else {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      spec.betas.push_back(absolute_beta(scale, values[i], spec.keys, spec.n));
+      if (!std::isfinite(spec.betas.back()))
+        throw InputError("beta", fmt::format("{} on the {} scale gives an infinite beta at n = {} ({} order "
+                                             "takes it)", items[i], scale.name(), spec.n.text(), field_ref("sampler")));
+    }
+  }
+  validate(spec, WorkRange::all_keys(spec, p.trials));
+  if (order && o.backend == "cuda") throw InputError("backend", "the order sampler runs on the CPU (use auto or cpu)");
+  p.choice = order ? EngineChoice::cpu : parse_backend_option(o.backend);
+  return p;
+}
 
 void register_simulate(CLI::App& app) {
   auto opt = std::make_shared<SimulateOptions>();
@@ -62,55 +95,18 @@ void register_simulate(CLI::App& app) {
   sub->add_option("--csv", opt->csv, "write one row per (trial, beta) here")->type_name("PATH");
   sub->add_option("--json", opt->json, "write config, backend, keys_per_second and per-beta summaries here")->type_name("PATH");
   sub->callback([opt, sub] {
-    RunSpec spec;
-    const int d = static_cast<int>(parse_whole("d", opt->d, 2, kMaxDimension));
-    spec.keys = parse_key_model(opt->keys, d);
-    const bool order = opt->sampler == "order";
-    spec.n = parse_key_count("n", opt->n, order);
-    const std::uint64_t trials = parse_whole("trials", opt->trials, 1, kMaxTrials);
-    spec.top_k = sub->count("--top-k") > 0 ? static_cast<int>(parse_whole("top_k", opt->top_k, 0, kMaxTopK))
-                                           : static_cast<int>(spec.n.is_exact() ? std::min<std::uint64_t>(kDefaultTopK, spec.n.count()) : kDefaultTopK);
-    spec.seed = parse_whole("seed", opt->seed, 0, ~std::uint64_t{0});
-    EngineOptions engine_options;
-    engine_options.threads = static_cast<int>(parse_whole("threads", opt->threads, 0, kMaxThreads));
-    engine_options.chunk_keys = parse_whole("chunk", opt->chunk, 1, kMaxKeys);
-    spec.output_vector = opt->output_vector;
-    spec.tier = order ? (opt->output_vector ? SamplerTier::full : SamplerTier::projected)
-                      : parse_sampler(opt->sampler, opt->output_vector, spec.keys);
-    if (sub->count("--bulk-tolerance")) {
-      if (!order) throw InputError("bulk_tolerance", "applies to --sampler order only");
-      spec.bulk_tolerance = parse_real("bulk_tolerance", opt->bulk_tolerance);
-    }
-    const BetaScale scale = parse_beta_scale(opt->beta_scale);
-    // Checked as typed (a negative lambda is quoted as the user wrote it, not as the beta it gives).
-    const std::string typed = join_list(opt->beta_values);
-    const std::vector<double> values = parse_beta_values("beta", typed);
-    const std::vector<std::string> items = split_list("beta", typed);
-    if (order) {
-      // The order engine takes betas in a unit: lambda with the unit (n c)^{1/a'} stays finite at any n.
-      spec.log_beta_unit = beta_log_unit(scale, spec.keys, spec.n);
-      for (double v : values) spec.betas.push_back(scale.kind == BetaScale::log ? v * spec.n.log() : v);
-    } else {
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        spec.betas.push_back(absolute_beta(scale, values[i], spec.keys, spec.n));
-        if (!std::isfinite(spec.betas.back()))
-          throw InputError("beta", fmt::format("{} on the {} scale gives an infinite beta at n = {} (--sampler order "
-                                               "takes it)", items[i], scale.name(), spec.n.text()));
-      }
-    }
-    validate(spec, WorkRange::all_keys(spec, trials));
-    if (order && opt->backend == "cuda") throw InputError("backend", "the order sampler runs on the CPU (use auto or cpu)");
-    const EngineChoice choice = order ? EngineChoice::cpu : parse_backend_option(opt->backend);
+    opt->given = given_fields(sub);
+    const PreparedSimulate p = prepare_simulate(*opt);
     std::vector<OutputFile> outputs;
     add_if_given(outputs, sub, "csv", opt->csv);
     add_if_given(outputs, sub, "json", opt->json);
     check_output_paths(outputs);
-    const auto engine = order ? make_order_engine(engine_options) : make_engine(choice, engine_options);
-    if (auto refused = engine->refusal(spec)) throw *refused;  // names its own field
+    const auto engine = make_rank_engine(p.choice, p.order, p.engine);
+    if (auto refused = engine->refusal(p.spec)) throw *refused;  // names its own field
     SimulationResult r;
     {
       ProgressLine line(opt->quiet);
-      r = simulate(*engine, spec, trials, scale, values, line.callback());
+      r = simulate(*engine, p.spec, p.trials, p.scale, p.values, line.callback());
     }
     fmt::print("{}", to_table(r));
     if (sub->count("--csv")) write_file_atomic(opt->csv, to_csv(r));

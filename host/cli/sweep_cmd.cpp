@@ -15,14 +15,48 @@
 
 namespace attnlim::cli {
 
+SweepConfig prepare_sweep(const SweepOptions& o) {
+  SweepConfig c;
+  for (auto d : parse_whole_list("d", join_list(o.ds), 2, kMaxDimension)) c.ds.push_back(static_cast<int>(d));
+  const bool grid = o.given.count("n_min") || o.given.count("n_max") || o.given.count("n_points");
+  if (o.given.count("n") && grid)
+    throw InputError("n", fmt::format("give either {} or {}/{}/{}, not both", field_ref("n"), field_ref("n_min"),
+                                      field_ref("n_max"), field_ref("n_points")));
+  if (o.given.count("n")) {
+    c.ns = parse_whole_list("n", join_list(o.ns), 1, kMaxKeys);
+  } else {
+    for (const char* field : {"n_min", "n_max", "n_points"})
+      if (!o.given.count(field))
+        throw InputError(field, fmt::format("give {} LIST, or {}, {} and {}", field_ref("n"), field_ref("n_min"),
+                                            field_ref("n_max"), field_ref("n_points")));
+    const auto lo = parse_whole("n_min", o.n_min, 1, kMaxKeys), hi = parse_whole("n_max", o.n_max, 1, kMaxKeys);
+    if (lo > hi) throw InputError("n_min", fmt::format("must not exceed {} (got {} > {})", field_ref("n_max"), lo, hi));
+    const auto points = parse_whole("n_points", o.n_points, 1, kMaxGridPoints);
+    if (points == 1 && lo != hi)
+      throw InputError("n_points", fmt::format("1 point needs {} equal to {} (got {} and {})", field_ref("n_min"),
+                                               field_ref("n_max"), lo, hi));
+    if (points > hi - lo + 1)
+      throw InputError("n_points", fmt::format("more points than integers between {} and {}", field_ref("n_min"),
+                                               field_ref("n_max")));
+    c.ns = log_spaced_n(lo, hi, static_cast<int>(points));
+  }
+  for (const auto& s : o.specs) c.specs.push_back(parse_beta_spec(s));
+  c.keys = o.keys;
+  c.trials = parse_whole("trials", o.trials, 1, kMaxTrials);
+  c.seed = parse_whole("seed", o.seed, 0, ~std::uint64_t{0});
+  c.clamp_top_k = o.given.count("top_k") == 0;
+  c.top_k = c.clamp_top_k ? kDefaultTopK : static_cast<int>(parse_whole("top_k", o.top_k, 0, kMaxTopK));
+  parse_whole("threads", o.threads, 0, kMaxThreads);
+  c.sampler = parse_sampler(o.sampler, false, parse_key_model(c.keys, c.ds.front()));
+  c.out = o.out;
+  c.store_trials = o.store_trials;
+  if (o.given.count("shard")) std::tie(c.shard, c.shards) = parse_shard(o.shard);
+  validate(c);  // also both output files
+  return c;
+}
+
 void register_sweep(CLI::App& app) {
-  struct Options {
-    std::vector<std::string> ds = {"3"}, ns, specs;
-    std::string n_min, n_max, n_points, trials = "100", seed = "1", top_k, threads = "0";
-    std::string backend = "auto", sampler = "auto", out, keys = "uniform", shard;
-    bool quiet = false, store_trials = false;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<SweepOptions>();
   CLI::App* sub = app.add_subcommand(
       "sweep", "resumable grid over d, n and beta specifications; appends each finished point to OUT.jsonl and OUT.csv");
   add_list_option(sub, "--d", o->ds, "comma-separated distinct dimensions", "LIST");
@@ -52,42 +86,8 @@ void register_sweep(CLI::App& app) {
       ->type_name("I/N");
   add_quiet_flag(sub, o->quiet);
   sub->callback([o, sub] {
-    SweepConfig c;
-    for (auto d : parse_whole_list("d", join_list(o->ds), 2, kMaxDimension)) c.ds.push_back(static_cast<int>(d));
-    const bool grid = sub->count("--n-min") || sub->count("--n-max") || sub->count("--n-points");
-    if (sub->count("--n") && grid)
-      throw InputError("n", fmt::format("give either {} or {}/{}/{}, not both", field_ref("n"), field_ref("n_min"),
-                                        field_ref("n_max"), field_ref("n_points")));
-    if (sub->count("--n")) {
-      c.ns = parse_whole_list("n", join_list(o->ns), 1, kMaxKeys);
-    } else {
-      for (const char* field : {"n_min", "n_max", "n_points"})
-        if (!sub->count(field_flag(field)))
-          throw InputError(field, fmt::format("give {} LIST, or {}, {} and {}", field_ref("n"), field_ref("n_min"),
-                                              field_ref("n_max"), field_ref("n_points")));
-      const auto lo = parse_whole("n_min", o->n_min, 1, kMaxKeys), hi = parse_whole("n_max", o->n_max, 1, kMaxKeys);
-      if (lo > hi) throw InputError("n_min", fmt::format("must not exceed {} (got {} > {})", field_ref("n_max"), lo, hi));
-      const auto points = parse_whole("n_points", o->n_points, 1, kMaxGridPoints);
-      if (points == 1 && lo != hi)
-        throw InputError("n_points", fmt::format("1 point needs {} equal to {} (got {} and {})", field_ref("n_min"),
-                                                 field_ref("n_max"), lo, hi));
-      if (points > hi - lo + 1)
-        throw InputError("n_points", fmt::format("more points than integers between {} and {}", field_ref("n_min"),
-                                                 field_ref("n_max")));
-      c.ns = log_spaced_n(lo, hi, static_cast<int>(points));
-    }
-    for (const auto& s : o->specs) c.specs.push_back(parse_beta_spec(s));
-    c.keys = o->keys;
-    c.trials = parse_whole("trials", o->trials, 1, kMaxTrials);
-    c.seed = parse_whole("seed", o->seed, 0, ~std::uint64_t{0});
-    c.clamp_top_k = sub->count("--top-k") == 0;
-    c.top_k = c.clamp_top_k ? kDefaultTopK : static_cast<int>(parse_whole("top_k", o->top_k, 0, kMaxTopK));
-    parse_whole("threads", o->threads, 0, kMaxThreads);
-    c.sampler = parse_sampler(o->sampler, false, parse_key_model(c.keys, c.ds.front()));
-    c.out = o->out;
-    c.store_trials = o->store_trials;
-    if (sub->count("--shard")) std::tie(c.shard, c.shards) = parse_shard(o->shard);
-    validate(c);  // also both output files
+    o->given = given_fields(sub);
+    const SweepConfig c = prepare_sweep(*o);
     const auto engine = make_cli_engine(parse_backend_option(o->backend), o->threads);
     SweepReport rep;
     {

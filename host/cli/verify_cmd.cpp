@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "attnlim/core/errors.hpp"
+#include "attnlim/core/ranks.hpp"
 #include "attnlim/drivers/critical.hpp"
 #include "attnlim/drivers/locality.hpp"
 #include "attnlim/drivers/verify.hpp"
@@ -28,6 +29,10 @@ class ThisRunsFiles {
  public:
   explicit ThisRunsFiles(const std::string& folder) : folder_(folder) {
     namespace fs = std::filesystem;
+    if (!is_root_process()) {  // an MPI job: rank 0 creates, writes and cleans up
+      kept_ = true;
+      return;
+    }
     for (fs::path p = fs::absolute(folder_).lexically_normal(); !p.empty() && !fs::exists(p); p = p.parent_path()) {
       created_.push_back(p);
       if (p == p.parent_path()) break;
@@ -168,7 +173,7 @@ void register_verify(CLI::App& app) {
       // beta*(n) against the local law and the random-energy-model scale from 1e3 to 1e300 keys.
       EngineOptions order_options;
       order_options.threads = engine->options().threads;
-      const auto order = make_order_engine(order_options);
+      const auto order = make_rank_engine(EngineChoice::cpu, true, order_options);
       nlohmann::json crossover = nlohmann::json::array();
       std::string rows = fmt::format("{:>5} {:>10} {:>22} {:>16} {:>12} {:>22} {:>16}\n", "d", "exponent", "95% CI",
                                      "predicted", "local pts", "local law within 5%", "theory");

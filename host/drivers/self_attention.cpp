@@ -47,9 +47,8 @@ SelfAttentionResult run_self_attention(SelfAttentionEngine& engine, const SelfAt
   r.backend = engine.name();
   r.device = engine.device();
   const auto start = std::chrono::steady_clock::now();
-  double total = 0, done = 0;  // work in token pairs x layers
-  for (std::uint64_t n : c.ns)
-    total += static_cast<double>(n) * static_cast<double>(n) * c.layers * static_cast<double>(c.trials * c.gammas.size());
+  // Every (n, gamma, trial) as one batch, so that an engine over MPI ranks can spread all of it.
+  std::vector<SelfAttentionJob> jobs;
   for (std::uint64_t n : c.ns)
     for (double gamma : c.gammas) {
       SelfAttentionPoint p;
@@ -64,14 +63,20 @@ SelfAttentionResult run_self_attention(SelfAttentionEngine& engine, const SelfAt
       s.layers = c.layers;
       s.tokens = c.tokens;
       s.seed = point_seed(c.seed, c.d, n);  // the same tokens at every gamma of this n (common random numbers)
-      for (std::uint64_t t = 0; t < c.trials; ++t) {
-        p.trials.push_back(engine.run(s, static_cast<std::uint32_t>(t)));
-        done += static_cast<double>(n) * static_cast<double>(n) * c.layers;
-        if (progress)
-          progress(ProgressUpdate{fmt::format("self-attention n={} gamma={:g}", n, gamma), done, total, "token pairs"});
-      }
+      for (std::uint64_t t = 0; t < c.trials; ++t) jobs.push_back({s, static_cast<std::uint32_t>(t)});
       r.points.push_back(std::move(p));
     }
+  double total = 0;  // work in token pairs x layers
+  for (const SelfAttentionJob& job : jobs) total += job.work();
+  WorkDone job_progress;
+  if (progress)
+    job_progress = [&](double done) {
+      progress(ProgressUpdate{fmt::format("self-attention d={}, {} runs", c.d, jobs.size()), done, total, "token pairs"});
+    };
+  std::vector<std::vector<LayerStats>> stats = engine.run_jobs(jobs, job_progress);
+  std::size_t next = 0;
+  for (SelfAttentionPoint& p : r.points)
+    for (std::uint64_t t = 0; t < c.trials; ++t) p.trials.push_back(std::move(stats[next++]));
   if (c.find_gamma) {
     for (std::uint64_t n : c.ns) {
       // The mean cosine after one layer falls with gamma: cross its negative at -(rho + 1)/2.

@@ -2,18 +2,17 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include <boost/archive/iterators/base64_from_binary.hpp>
 #include <boost/archive/iterators/binary_from_base64.hpp>
 #include <boost/archive/iterators/transform_width.hpp>
-#include <sstream>
 
 #include <fmt/core.h>
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/engine/run_spec.hpp"
+#include "attnlim/io/files.hpp"
 
 namespace attnlim {
 
@@ -86,11 +85,9 @@ double number_of(const nlohmann::json& v) { return v.is_null() ? std::nan("") : 
 
 SweepRecords read_sweep_records(const std::string& path) {
   SweepRecords file;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return file;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  const std::optional<std::string> content = read_file_from_root(path);  // the same records on every MPI rank
+  if (!content) return file;
+  const std::string& text = *content;
   const auto refuse = [&](int line, const std::string& why) {
     return InputError("out", fmt::format("{} line {} is not a record of attnlim sweep ({}); fix or remove it, or "
                                          "choose another {}",

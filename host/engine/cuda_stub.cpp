@@ -14,6 +14,7 @@ bool available(std::string* why) {
   return false;
 }
 std::string device_name() { return "none"; }
+int select_device(int) { return -1; }
 std::vector<TrialState> run(const RunSpec& spec, const WorkRange& range, const LaunchOptions&,
                             const std::function<void(double)>&) {
   validate(spec, range);  // bad input is an input error with or without a device

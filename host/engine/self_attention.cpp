@@ -160,6 +160,19 @@ class CudaSelfAttention final : public SelfAttentionEngine {
 
 }  // namespace
 
+std::vector<std::vector<LayerStats>> SelfAttentionEngine::run_jobs(const std::vector<SelfAttentionJob>& jobs,
+                                                                   const WorkDone& progress) {
+  std::vector<std::vector<LayerStats>> out;
+  double done = 0;
+  for (const SelfAttentionJob& job : jobs) {
+    throw_if_stop_requested();
+    out.push_back(run(job.spec, job.trial));
+    done += job.work();
+    if (progress) progress(done);
+  }
+  return out;
+}
+
 std::unique_ptr<SelfAttentionEngine> make_self_attention_engine(EngineChoice choice, const SelfAttentionOptions& o) {
   if (o.threads < 0 || o.threads > kMaxThreads)
     throw InputError("threads", fmt::format("must be between 0 and {} (got {})", kMaxThreads, o.threads));

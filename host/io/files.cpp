@@ -8,11 +8,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/core.h>
 
 #include "attnlim/core/errors.hpp"
+#include "attnlim/core/ranks.hpp"
 
 namespace attnlim {
 namespace fs = std::filesystem;
@@ -133,6 +136,7 @@ void check_output_folder(const std::string& field, const std::string& folder, co
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {
+  if (!is_root_process()) return;  // an MPI job writes once, from rank 0
   const fs::path target = final_target(fs::path(path));
   struct stat existing {};
   const bool exists = ::stat(target.c_str(), &existing) == 0;
@@ -168,6 +172,7 @@ void write_file_atomic(const std::string& path, const std::string& content) {
 }
 
 void append_record_durable(const std::string& path, const std::string& line) {
+  if (!is_root_process()) return;
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
   // One write() of the whole record: O_APPEND makes it land at the end in one piece.
@@ -175,6 +180,23 @@ void append_record_durable(const std::string& path, const std::string& line) {
   const bool ok = w == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) throw std::runtime_error("cannot append to " + path + ": " + std::strerror(errno));
+}
+
+std::optional<std::string> read_file_from_root(const std::string& path) {
+  std::string message;  // rank 0's: "0" (no such file) or "1" followed by the content
+  if (is_root_process()) {
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      std::stringstream buffer;
+      buffer << in.rdbuf();
+      message = "1" + buffer.str();
+    } else {
+      message = "0";
+    }
+  }
+  message = broadcast_from_root(message);
+  if (message.empty() || message[0] != '1') return std::nullopt;
+  return message.substr(1);
 }
 
 }  // namespace attnlim

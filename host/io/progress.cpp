@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 
+#include "attnlim/core/ranks.hpp"
+
 namespace attnlim {
 
 ProgressReporter::ProgressReporter(const Options& options, Clock clock, Sink sink)
@@ -69,7 +71,7 @@ void ProgressReporter::finish() {
 
 ProgressReporter stderr_reporter(bool quiet) {
   ProgressReporter::Options options;
-  options.quiet = quiet;
+  options.quiet = quiet || !is_root_process();  // an MPI job: rank 0 shows the progress of all ranks
   options.terminal = ::isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   return ProgressReporter(

@@ -65,6 +65,9 @@ std::string to_bytes(const TrialState& st) {
   put(out, st.indexed ? kIndexedFlag : 0u);
   put(out, st.count);
   put(out, st.min_distance);
+  put(out, st.log_distance_scale);
+  put(out, st.exact_keys);
+  put(out, st.bulk_error_bound);
   put_array(out, st.s0.data(), st.s0.size());
   put_array(out, st.s1.data(), st.s1.size());
   put_array(out, st.s2.data(), st.s2.size());
@@ -92,6 +95,9 @@ TrialState from_bytes(const std::string& bytes) {
   TrialState st(nb, td, k, (flags & kIndexedFlag) != 0);
   st.count = in.get<std::uint64_t>("count");
   st.min_distance = in.get<double>("min_distance");
+  st.log_distance_scale = in.get<double>("log_distance_scale");
+  st.exact_keys = in.get<std::uint64_t>("exact_keys");
+  st.bulk_error_bound = in.get<double>("bulk_error_bound");
   in.get_array(st.s0.data(), st.s0.size(), "s0");
   in.get_array(st.s1.data(), st.s1.size(), "s1");
   in.get_array(st.s2.data(), st.s2.size(), "s2");

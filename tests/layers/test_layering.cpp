@@ -33,7 +33,8 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
 
 // The engine headers a driver or the CLI may include: the seam, not a concrete engine.
 const std::set<std::string> kEngineSeam = {"engine/engine.hpp", "engine/run_spec.hpp", "engine/key_count.hpp",
-                                           "engine/self_attention.hpp"};  // the self-attention engines' interface
+                                           "engine/self_attention.hpp",  // the self-attention engines' interface
+                                           "engine/mpi.hpp"};            // MPI ranks: the session, distribute()
 
 // The layer a source file belongs to.
 std::string layer_of(const fs::path& relative) {
@@ -45,10 +46,11 @@ std::string layer_of(const fs::path& relative) {
       {"include/attnlim/theory/", "theory"},   {"include/attnlim/io/", "io"},
       {"host/model/", "keys"},                 {"host/state/", "state"},
       {"host/cpu/", "engine"},                 {"host/engine/", "engine"},
-      {"host/order/", "engine"},
+      {"host/order/", "engine"},               {"host/parallel/", "engine"},
       {"cuda/", "engine"},                     {"host/analysis/", "analysis"},
       {"host/drivers/", "drivers"},            {"host/theory/", "theory"},
       {"host/io/", "io"},                      {"host/cli/", "cli"},
+      {"host/python/", "cli"},  // the second front end
   };
   for (const auto& [prefix, layer] : prefixes)
     if (p.rfind(prefix, 0) == 0) return layer;

@@ -42,6 +42,9 @@ void expect_identical(const TrialState& a, const TrialState& b) {
   EXPECT_EQ(a.top_k, b.top_k);
   EXPECT_EQ(a.top_size, b.top_size);
   EXPECT_EQ(a.indexed, b.indexed);
+  EXPECT_EQ(a.log_distance_scale, b.log_distance_scale);
+  EXPECT_EQ(a.exact_keys, b.exact_keys);
+  EXPECT_EQ(a.bulk_error_bound, b.bulk_error_bound);
   for (int i = 0; i < a.top_size; ++i) {
     EXPECT_EQ(a.top_distance[i], b.top_distance[i]);
     if (a.indexed) EXPECT_EQ(a.top_index[i], b.top_index[i]);
@@ -59,6 +62,9 @@ TEST(StateBytes, RoundTripIsExact) {
   TrialState ranks = sample_state(2, 0, 4, 4, 10);
   ranks.indexed = false;
   ranks.top_index.clear();
+  ranks.log_distance_scale = 690.7755278982137;  // the order engine's fields: rescaled distances at n = 1e300
+  ranks.exact_keys = 256;
+  ranks.bulk_error_bound = 3.5e-4;
   const TrialState back = from_bytes(to_bytes(ranks));
   EXPECT_FALSE(back.indexed);
   EXPECT_TRUE(back.top_index.empty());
@@ -95,7 +101,7 @@ TEST(StateBytes, DamagedBytesAreRefusedWithTheReason) {
     EXPECT_NE(refusal(good.substr(0, cut)).find("truncated"), std::string::npos) << cut;
   EXPECT_NE(refusal(good + "x").find("trailing"), std::string::npos);
   std::string huge_top = good;  // a top_size beyond top_k
-  const std::size_t top_size_at = 4 + 4 + 4 * 4 + 8 + 8 + 8 * (3 * 3 + 3 * 2);
+  const std::size_t top_size_at = 4 + 4 + 4 * 4 + 8 + 8 + 3 * 8 + 8 * (3 * 3 + 3 * 2);
   huge_top[top_size_at] = 100;
   EXPECT_NE(refusal(huge_top).find("top_size"), std::string::npos);
 }

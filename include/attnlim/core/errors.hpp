@@ -56,6 +56,8 @@ class InputError : public std::runtime_error {
   const std::string& field() const { return field_; }
   std::string problem() const { return detail::render_fields(problem_, false); }
   std::string for_command_line() const { return detail::render_fields(field_ref(field_) + ": " + problem_, true); }
+  // The problem with its field references as they are (to rebuild the error elsewhere: another MPI rank).
+  const std::string& problem_source() const { return problem_; }
 
  private:
   std::string field_, problem_;

@@ -17,8 +17,11 @@ namespace attnlim::cuda {
 // (if given) says why in a few words ("built without CUDA", "no CUDA device: <cuda error>").
 bool available(std::string* why = nullptr);
 
-// Name of device 0, e.g. "NVIDIA H100 80GB HBM3".
+// Name of the current device (0 unless select_device chose another), e.g. "NVIDIA H100 80GB HBM3".
 std::string device_name();
+// Makes device local_rank mod (device count) current for this process (MPI ranks on one node take one GPU
+// each) and returns its number; -1 (and nothing changed) where there is no device.
+int select_device(int local_rank);
 
 // Keys per trial per launch of the fused kernel: bounds one launch's time; memory never depends on it.
 constexpr std::uint64_t kDefaultChunkKeys = std::uint64_t{1} << 28;

@@ -3,6 +3,7 @@
 // in tiles, keys in tiles, an online softmax per query row (running max, sum, weighted sums).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,15 @@ struct LayerStats {
   double self_weight = 0, self_min = 0, self_max = 0, entropy = 0, mean_cosine = 0;
 };
 
+// One run of a batch: spec.layers layers on the tokens of (spec, trial).
+struct SelfAttentionJob {
+  SelfAttentionSpec spec;
+  std::uint32_t trial = 0;
+  double work() const { return static_cast<double>(spec.n) * static_cast<double>(spec.n) * spec.layers; }  // token pairs
+};
+// Called as jobs finish with the work done so far (token pairs x layers) in this batch.
+using WorkDone = std::function<void(double work_done)>;
+
 class SelfAttentionEngine {
  public:
   virtual ~SelfAttentionEngine() = default;
@@ -50,6 +60,10 @@ class SelfAttentionEngine {
   virtual std::string device() const = 0;
   // Runs spec.layers layers on one trial's tokens (make_tokens) and returns the stats after each.
   virtual std::vector<LayerStats> run(const SelfAttentionSpec& spec, std::uint32_t trial) = 0;
+  // The stats of every job, in order (engine/mpi.hpp's engine spreads the jobs over MPI ranks). Checks for a
+  // stop request between jobs (and within them).
+  virtual std::vector<std::vector<LayerStats>> run_jobs(const std::vector<SelfAttentionJob>& jobs,
+                                                        const WorkDone& progress = {});
 };
 
 struct SelfAttentionOptions {

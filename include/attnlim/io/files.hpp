@@ -3,6 +3,7 @@
 // written through: the link's final target is replaced, the link stays. An existing path that is not
 // a regular file (folder, device, FIFO, socket) is refused.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,16 @@ void check_output_paths(const std::vector<OutputFile>& outputs);
 // writable folder; when the folder exists, every `files` (names inside it) must pass check_output_paths.
 void check_output_folder(const std::string& field, const std::string& folder, const std::vector<std::string>& files);
 
-// Writes `content` to `path` atomically (through a symbolic link onto its final target).
+// Writes `content` to `path` atomically (through a symbolic link onto its final target). In an MPI job
+// (core/ranks.hpp) only rank 0 writes; the other ranks return at once (so do append_record_durable's).
 void write_file_atomic(const std::string& path, const std::string& content);
 
 // Appends one whole record (a line, newline included) and flushes it to disk, so a killed process
 // leaves only complete lines (used by resumable sweeps).
 void append_record_durable(const std::string& path, const std::string& line);
+
+// The content of `path` as rank 0 reads it, on every rank (collective in an MPI job, so that a resumed run
+// decides alike everywhere, also where the ranks do not share a file system); nothing when it cannot be read.
+std::optional<std::string> read_file_from_root(const std::string& path);
 
 }  // namespace attnlim

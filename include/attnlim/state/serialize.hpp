@@ -1,8 +1,8 @@
 // TrialState to bytes and back, for MPI ranks and the Python module: versioned, so a reader refuses
 // bytes from another layout version instead of misreading them. Little-endian IEEE doubles (every
-// platform attnlim builds on); the layout of version 1:
+// platform attnlim builds on); the layout of version 2 (version 1 lacked the order engine's three fields):
 //   "ATLS" u32 version, i32 num_betas, i32 tangent_dim, i32 top_k, u32 flags (bit 0: indexed),
-//   u64 count, f64 min_distance, f64 s0[nb], s1[nb], s2[nb], vec[nb * tangent_dim],
+//   u64 count, f64 min_distance, f64 log_distance_scale, u64 exact_keys, f64 bulk_error_bound, f64 s0[nb], s1[nb], s2[nb], vec[nb * tangent_dim],
 //   i32 top_size, f64 top_distance[top_size], u64 top_index[top_size] (indexed only)
 #pragma once
 #include <cstdint>
@@ -13,7 +13,7 @@
 
 namespace attnlim {
 
-constexpr std::uint32_t kStateFormatVersion = 1;
+constexpr std::uint32_t kStateFormatVersion = 2;
 
 std::string to_bytes(const TrialState& state);
 // Throws std::runtime_error saying what is wrong (bad magic, other version, truncated, inconsistent sizes).
