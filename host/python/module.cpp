@@ -62,10 +62,15 @@ Result run_interruptibly(std::function<Result()> work) {
   return result.get();
 }
 
-// A progress line on stderr (the CLI's), or none.
-ProgressCallback progress_line(bool show, std::shared_ptr<ProgressReporter>& holder) {
-  holder = std::make_shared<ProgressReporter>(stderr_reporter(!show));
-  return holder->callback();
+// run_interruptibly with the CLI's progress line on stderr (or none) for the run's ProgressCallback.
+template <class Result>
+Result run_with_progress(bool progress, const std::function<Result(const ProgressCallback&)>& run) {
+  return run_interruptibly<Result>([&] {
+    ProgressReporter reporter = stderr_reporter(!progress);
+    Result out = run(reporter.callback());
+    reporter.finish();
+    return out;
+  });
 }
 
 // The options dict (keyword -> text, or bool for flags) into a struct's text fields; every key was given.
@@ -101,12 +106,8 @@ py::dict py_simulate(const py::dict& options, bool progress) {
   const cli::PreparedSimulate p = cli::prepare_simulate(o);
   const std::unique_ptr<Engine> engine = cli::make_rank_engine(p.choice, p.order, p.engine);
   if (auto refused = engine->refusal(p.spec)) throw *refused;
-  const SimulationResult r = run_interruptibly<SimulationResult>([&] {
-    std::shared_ptr<ProgressReporter> reporter;
-    const ProgressCallback callback = progress_line(progress, reporter);
-    SimulationResult out = simulate(*engine, p.spec, p.trials, p.scale, p.values, callback);
-    reporter->finish();
-    return out;
+  const SimulationResult r = run_with_progress<SimulationResult>(progress, [&](const ProgressCallback& callback) {
+    return simulate(*engine, p.spec, p.trials, p.scale, p.values, callback);
   });
   py::dict values;
   for (const Observable obs : r.observables()) {
@@ -138,13 +139,8 @@ std::string py_critical(const py::dict& options, bool progress) {
   if (!w.given.count("d")) throw InputError("d", "is required");
   const CriticalConfig c = cli::prepare_critical(w, w.d);
   const std::unique_ptr<Engine> engine = cli::make_critical_engine(w, c);
-  const CriticalResult r = run_interruptibly<CriticalResult>([&] {
-    std::shared_ptr<ProgressReporter> reporter;
-    const ProgressCallback callback = progress_line(progress, reporter);
-    CriticalResult out = run_critical(*engine, c, callback);
-    reporter->finish();
-    return out;
-  });
+  const CriticalResult r = run_with_progress<CriticalResult>(
+      progress, [&](const ProgressCallback& callback) { return run_critical(*engine, c, callback); });
   return to_json(r).dump(2) + "\n";
 }
 
@@ -162,13 +158,8 @@ py::dict py_sweep(const py::dict& options, bool progress) {
       {{"d", &cli::SweepOptions::ds}, {"n", &cli::SweepOptions::ns}, {"beta_spec", &cli::SweepOptions::specs}});
   const SweepConfig c = cli::prepare_sweep(o);
   const std::unique_ptr<Engine> engine = cli::make_cli_engine(cli::parse_backend_option(o.backend), o.threads);
-  const SweepReport rep = run_interruptibly<SweepReport>([&] {
-    std::shared_ptr<ProgressReporter> reporter;
-    const ProgressCallback callback = progress_line(progress, reporter);
-    SweepReport out = run_sweep(*engine, c, callback);
-    reporter->finish();
-    return out;
-  });
+  const SweepReport rep = run_with_progress<SweepReport>(
+      progress, [&](const ProgressCallback& callback) { return run_sweep(*engine, c, callback); });
   py::dict out;
   out["jsonl"] = c.prefix() + ".jsonl";
   out["csv"] = c.prefix() + ".csv";

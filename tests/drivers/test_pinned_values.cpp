@@ -24,6 +24,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/json_fields.hpp"
+
+#include "support/json_fields.hpp"
+
 #include "support/cli_runner.hpp"
 #include "support/pinned_tolerance.hpp"
 
@@ -41,20 +45,7 @@ bool writing_pins() {
 
 const std::set<std::string> kMachineFields = {"seconds", "keys_per_second", "trials_per_second", "backend", "device"};
 
-json strip_machine_fields(json j) {
-  if (j.is_object()) {
-    json out = json::object();
-    for (auto it = j.begin(); it != j.end(); ++it)
-      if (!kMachineFields.count(it.key())) out[it.key()] = strip_machine_fields(it.value());
-    return out;
-  }
-  if (j.is_array()) {
-    json out = json::array();
-    for (auto& e : j) out.push_back(strip_machine_fields(e));
-    return out;
-  }
-  return j;
-}
+json strip_machine_fields(const json& j) { return attnlim_test::strip_fields(j, kMachineFields); }
 
 // Every difference between pinned and actual at `path`, up to a few.
 void compare(const json& pinned, const json& actual, const std::string& path, double relative, int& reported) {

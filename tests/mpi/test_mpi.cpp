@@ -20,6 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/cli_runner.hpp"
+#include "support/json_fields.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -27,41 +30,17 @@ namespace {
 
 const std::string kMpiexec = ATTNLIM_MPIEXEC;  // empty: built without MPI
 
-// Every machine field, which differs between runs whatever the ranks (as in the pinned-value tests).
+// Every machine field, which differs between runs whatever the ranks; config.threads is each rank's share.
 const std::set<std::string> kMachineFields = {"seconds", "keys_per_second", "trials_per_second", "device", "threads"};
 
-json strip_machine_fields(const json& j) {
-  if (j.is_object()) {
-    json out = json::object();
-    for (auto it = j.begin(); it != j.end(); ++it)
-      if (!kMachineFields.count(it.key())) out[it.key()] = strip_machine_fields(it.value());
-    return out;
-  }
-  if (j.is_array()) {
-    json out = json::array();
-    for (const auto& v : j) out.push_back(strip_machine_fields(v));
-    return out;
-  }
-  return j;
-}
-
-struct MpiRun {
-  int status;
-  std::string output;
-};
+json strip_machine_fields(const json& j) { return attnlim_test::strip_fields(j, kMachineFields); }
 
 // `ranks` 0: the binary alone (no launcher); else under mpirun -np ranks (-q: no launcher banners).
-MpiRun run(int ranks, const std::string& args, const std::string& env = "") {
+CliRun run(int ranks, const std::string& args, const std::string& env = "") {
   const std::string launcher =
       ranks == 0 ? "" : kMpiexec + " -q --oversubscribe -np " + std::to_string(ranks) + " ";
-  const std::string cmd = "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + env + " timeout 300 " +
-                          launcher + ATTNLIM_CLI_PATH + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (pipe && fgets(buf, sizeof buf, pipe)) out += buf;
-  const int raw = pipe ? pclose(pipe) : -1;
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+  return run_shell_capture("env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + env + " timeout 300 " +
+                           launcher + ATTNLIM_CLI_PATH + " " + args);
 }
 
 json read_json(const fs::path& p) {
@@ -96,7 +75,7 @@ class Mpi : public ::testing::Test {
     std::vector<json> out;
     for (int ranks : {0, 1, 2, 3}) {
       const std::string file = at("out" + std::to_string(ranks) + ".json");
-      const MpiRun r = run(ranks, args + " --quiet --json " + file);
+      const CliRun r = run(ranks, args + " --quiet --json " + file);
       EXPECT_EQ(r.status, 0) << ranks << " ranks: " << r.output;
       out.push_back(r.status == 0 ? strip_machine_fields(read_json(file)) : json());
     }
@@ -127,18 +106,22 @@ void expect_close(const json& a, const json& b, const std::string& path, double 
 
 }  // namespace
 
-TEST_F(Mpi, SimulateGivesTheSameJsonForOneTwoAndThreeRanks) {
-  // 6 trials: every rank count splits trials, so every number is the one process's, bit for bit; also the weighted
-  // key sum of --output-vector and a key model other than uniform.
-  const auto runs = json_for_ranks(
+// Commands whose runs have at least 3 trials: every rank count splits trials, so every number is the one
+// process's, bit for bit.
+TEST_F(Mpi, EveryCommandGivesTheSameJsonForOneTwoAndThreeRanks) {
+  const char* commands[] = {
+      // vMF keys and the weighted key sum of --output-vector
       "simulate --d 4 --n 20000 --trials 6 --beta 1,30,300,3000 --top-k 12 --output-vector --keys vmf:kappa=3 "
-      "--backend cpu --seed 7");
-  for (std::size_t i = 1; i < runs.size(); ++i) EXPECT_EQ(runs[i], runs[0]) << i - 1 << " ranks";
-}
-
-TEST_F(Mpi, OrderSamplerGivesTheSameJsonForOneTwoAndThreeRanks) {
-  const auto runs = json_for_ranks("simulate --sampler order --d 16 --n 1e100 --trials 5 --beta 0.5,1,2 --beta-scale critical");
-  for (std::size_t i = 1; i < runs.size(); ++i) EXPECT_EQ(runs[i], runs[0]) << i - 1 << " ranks";
+      "--backend cpu --seed 7",
+      "simulate --sampler order --d 16 --n 1e100 --trials 5 --beta 0.5,1,2 --beta-scale critical",
+      "critical --d 3 --n-min 1000 --n-max 30000 --n-points 3 --trials 24 --grid-points 8 --bootstrap 50 --backend cpu",
+      "self-attention --d 16 --n 300 --gamma 0.5,1,2 --trials 3 --layers 2 --backend cpu",
+  };
+  for (const char* command : commands) {
+    SCOPED_TRACE(command);
+    const auto runs = json_for_ranks(command);
+    for (std::size_t i = 1; i < runs.size(); ++i) EXPECT_EQ(runs[i], runs[0]) << i - 1 << " ranks";
+  }
 }
 
 TEST_F(Mpi, OneTrialSpreadOverRanksByKeysMatchesOneProcessWithinRounding) {
@@ -154,20 +137,9 @@ TEST_F(Mpi, OneTrialSpreadOverRanksByKeysMatchesOneProcessWithinRounding) {
   }
 }
 
-TEST_F(Mpi, CriticalGivesTheSameJsonForOneTwoAndThreeRanks) {
-  const auto runs = json_for_ranks(
-      "critical --d 3 --n-min 1000 --n-max 30000 --n-points 3 --trials 24 --grid-points 8 --bootstrap 50 --backend cpu");
-  for (std::size_t i = 1; i < runs.size(); ++i) EXPECT_EQ(runs[i], runs[0]) << i - 1 << " ranks";
-}
-
-TEST_F(Mpi, SelfAttentionGivesTheSameJsonForOneTwoAndThreeRanks) {
-  const auto runs = json_for_ranks("self-attention --d 16 --n 300 --gamma 0.5,1,2 --trials 3 --layers 2 --backend cpu");
-  for (std::size_t i = 1; i < runs.size(); ++i) EXPECT_EQ(runs[i], runs[0]) << i - 1 << " ranks";
-}
-
 TEST_F(Mpi, OnlyRankZeroPrints) {
-  const MpiRun one = run(0, "theory --d 3");
-  const MpiRun three = run(3, "theory --d 3");
+  const CliRun one = run(0, "theory --d 3");
+  const CliRun three = run(3, "theory --d 3");
   ASSERT_EQ(three.status, 0) << three.output;
   EXPECT_EQ(three.output, one.output);
 }
@@ -176,7 +148,7 @@ TEST_F(Mpi, SweepKilledUnderMpiResumesToTheUninterruptedResult) {
   const std::string grid = "sweep --d 32 --sampler full --n 10000000,10100000,10200000,10300000,10400000,10500000 --trials 2 "
                            "--beta-spec abs:10,1000 "
                            "--backend cpu --threads 1 --quiet --out ";
-  const MpiRun whole = run(2, grid + at("whole"));
+  const CliRun whole = run(2, grid + at("whole"));
   ASSERT_EQ(whole.status, 0) << whole.output;
   // The same sweep, killed (SIGKILL to mpirun) once its first point is on disk, then run again.
   const std::string cmd = "exec env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + kMpiexec +
@@ -202,7 +174,7 @@ TEST_F(Mpi, SweepKilledUnderMpiResumesToTheUninterruptedResult) {
   const std::size_t kept = lines();
   ASSERT_GE(kept, 1u);
   ASSERT_LT(kept, 6u) << "the sweep finished before it could be killed: make its points slower";
-  const MpiRun resumed = run(2, grid + at("cut"));
+  const CliRun resumed = run(2, grid + at("cut"));
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   const auto records = [&](const std::string& prefix) {
     json all = json::array();
@@ -220,13 +192,13 @@ TEST_F(Mpi, AFailingRankEndsTheJobWithItsMessageAndNoOutput) {
   const std::string args = "simulate --d 3 --n 100000 --trials 4 --beta 1 --backend cpu --quiet --json " + at("out.json");
   {
     SCOPED_TRACE("an error in rank 1's part: every rank stops, rank 0 prints it");
-    const MpiRun r = run(3, args, "ATTNLIM_TEST_RANK_FAILURE=1:error");
+    const CliRun r = run(3, args, "ATTNLIM_TEST_RANK_FAILURE=1:error");
     EXPECT_EQ(r.status, 1) << r.output;
     EXPECT_EQ(r.output, "attnlim: failed: rank 1: failure injected by ATTNLIM_TEST_RANK_FAILURE (error)\n");
   }
   {
     SCOPED_TRACE("rank 2 fails alone, outside any collective: it names itself and aborts the job");
-    const MpiRun r = run(3, args, "ATTNLIM_TEST_RANK_FAILURE=2:alone");
+    const CliRun r = run(3, args, "ATTNLIM_TEST_RANK_FAILURE=2:alone");
     EXPECT_NE(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("attnlim: rank 2: failed: failure injected by ATTNLIM_TEST_RANK_FAILURE (alone)"),
               std::string::npos)
@@ -234,12 +206,12 @@ TEST_F(Mpi, AFailingRankEndsTheJobWithItsMessageAndNoOutput) {
   }
   {
     SCOPED_TRACE("rank 1 is killed: the launcher ends the job");
-    const MpiRun r = run(2, args, "ATTNLIM_TEST_RANK_FAILURE=1:kill");
+    const CliRun r = run(2, args, "ATTNLIM_TEST_RANK_FAILURE=1:kill");
     EXPECT_NE(r.status, 0) << r.output;
   }
   {
     SCOPED_TRACE("bad input: one line, from rank 0, exit 2");
-    const MpiRun r = run(3, "simulate --d 1 --n 100 --beta 1 --json " + at("out.json"));
+    const CliRun r = run(3, "simulate --d 1 --n 100 --beta 1 --json " + at("out.json"));
     EXPECT_EQ(r.status, 2);
     EXPECT_EQ(r.output, "attnlim: error: --d: must be at least 2 (got 1)\n");
   }

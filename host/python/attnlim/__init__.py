@@ -74,6 +74,14 @@ def _number(v):
     return float("nan") if v is None else v
 
 
+def _with_observables(row, result):
+    """The row with the mean and standard error of every observable of one beta's JSON result."""
+    for name, s in result["observables"].items():
+        row[name + "_mean"] = _number(s["mean"])
+        row[name + "_stderr"] = _number(s["stderr"])
+    return row
+
+
 class SimulationResult:
     """What ``simulate`` returns.
 
@@ -109,11 +117,7 @@ class SimulationResult:
         """One row per beta: beta (as given), beta_abs, and the mean and standard error of every observable."""
         rows = []
         for r in self._data["results"]:
-            row = {"beta": r["beta_value"], "beta_abs": _number(r.get("beta"))}
-            for name, s in r["observables"].items():
-                row[name + "_mean"] = _number(s["mean"])
-                row[name + "_stderr"] = _number(s["stderr"])
-            rows.append(row)
+            rows.append(_with_observables({"beta": r["beta_value"], "beta_abs": _number(r.get("beta"))}, r))
         return _table(rows)
 
     def to_json(self):
@@ -170,12 +174,8 @@ class SweepResult:
         rows = []
         for rec in self.records:
             for r in rec["results"]:
-                row = {"d": rec["d"], "n": rec["n"], "beta_spec": r["beta_spec"], "beta": r["beta_value"],
-                       "beta_abs": _number(r.get("beta"))}
-                for name, s in r["observables"].items():
-                    row[name + "_mean"] = _number(s["mean"])
-                    row[name + "_stderr"] = _number(s["stderr"])
-                rows.append(row)
+                rows.append(_with_observables({"d": rec["d"], "n": rec["n"], "beta_spec": r["beta_spec"],
+                                               "beta": r["beta_value"], "beta_abs": _number(r.get("beta"))}, r))
         return _table(rows)
 
     def __repr__(self):
