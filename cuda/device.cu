@@ -95,15 +95,14 @@ std::string device_name() {
 
 std::vector<std::uint32_t> curand_philox_blocks(std::uint64_t seed, std::uint32_t trial, std::uint32_t draw,
                                                 std::uint64_t first, std::uint64_t count) {
-  std::vector<std::uint32_t> words(4 * count);
-  if (count == 0) return words;
-  DeviceArray<std::uint32_t> buffer(words.size());
+  if (count == 0) return {};
+  DeviceArray<std::uint32_t> buffer(4 * count);  // before any host copy: too large is a DeviceError
   constexpr int kThreads = 256;
   const std::uint64_t blocks = std::min<std::uint64_t>((count + kThreads - 1) / kThreads, 65535);
   curand_philox_kernel<<<static_cast<unsigned>(blocks), kThreads>>>(seed, trial, draw, first, count,
                                                                     buffer.get());
   ATTNLIM_CUDA_CHECK_LAUNCH(curand_philox_kernel);
-  return buffer.download(words.size());
+  return buffer.download(4 * count);
 }
 
 }  // namespace attnlim::cuda

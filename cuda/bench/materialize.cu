@@ -1,8 +1,12 @@
 // The unfused baseline (benchmark only): what a user would write with library calls. cuRAND's host API
 // materialises chunk x d normals, a kernel turns each key's d normals into its distance, Thrust reduces
 // the min and, one pass per beta, the sums (s0, s1, s2); CUB radix-sorts the chunk for its top-k; the
-// host merges chunks and trials with TrialState::merge. Needs cuRAND's host library; a separate object
-// file, so binaries that never call it need no cuRAND. Uniform keys only (its distances are uniform keys').
+// host merges chunks and trials with TrialState::merge. cuRAND's host library (libcurand.so.10) is loaded at
+// run time, on first use: this toolkit ships no static cuRAND, and the binaries must start on a GPU machine
+// that has only the driver (there, materialize_then_reduce alone says that it cannot run). Uniform keys only
+// (its distances are uniform keys').
+#include <dlfcn.h>
+
 #include <cub/device/device_radix_sort.cuh>
 #include <curand.h>
 #include <thrust/device_ptr.h>
@@ -81,18 +85,51 @@ T* raw(DeviceArray<T>& v) {
   return v.get();
 }
 
+// The four host-API functions the baseline calls, from libcurand.so.10 (or libcurand.so) found by dlopen.
+struct CurandHost {
+  decltype(&curandCreateGenerator) create = nullptr;
+  decltype(&curandSetPseudoRandomGeneratorSeed) seed = nullptr;
+  decltype(&curandGenerateNormalDouble) normals = nullptr;
+  decltype(&curandDestroyGenerator) destroy = nullptr;
+  std::string why;  // empty when loaded
+};
+
+const CurandHost& curand_host() {
+  static const CurandHost host = [] {
+    CurandHost h;
+    void* library = nullptr;
+    for (const char* name : {"libcurand.so.10", "libcurand.so"})
+      if ((library = dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
+    if (!library) {
+      const char* error = dlerror();
+      h.why = std::string("cuRAND's host library was not found (") + (error ? error : "libcurand.so.10") +
+              "); add its folder to LD_LIBRARY_PATH";
+      return h;
+    }
+    h.create = reinterpret_cast<decltype(h.create)>(dlsym(library, "curandCreateGenerator"));
+    h.seed = reinterpret_cast<decltype(h.seed)>(dlsym(library, "curandSetPseudoRandomGeneratorSeed"));
+    h.normals = reinterpret_cast<decltype(h.normals)>(dlsym(library, "curandGenerateNormalDouble"));
+    h.destroy = reinterpret_cast<decltype(h.destroy)>(dlsym(library, "curandDestroyGenerator"));
+    if (!h.create || !h.seed || !h.normals || !h.destroy) h.why = "libcurand lacks a host-API function";
+    return h;
+  }();
+  return host;
+}
+
 struct Generator {
   curandGenerator_t handle = nullptr;
+  const CurandHost& api = curand_host();
   explicit Generator(std::uint64_t seed) {
-    ATTNLIM_CURAND_CHECK(curandCreateGenerator(&handle, CURAND_RNG_PSEUDO_PHILOX4_32_10));
+    if (!api.why.empty()) throw DeviceError(api.why);
+    ATTNLIM_CURAND_CHECK(api.create(&handle, CURAND_RNG_PSEUDO_PHILOX4_32_10));
     try {
-      ATTNLIM_CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(handle, seed));
+      ATTNLIM_CURAND_CHECK(api.seed(handle, seed));
     } catch (...) {
-      curandDestroyGenerator(handle);
+      api.destroy(handle);
       throw;
     }
   }
-  ~Generator() { curandDestroyGenerator(handle); }
+  ~Generator() { api.destroy(handle); }
   Generator(const Generator&) = delete;
   Generator& operator=(const Generator&) = delete;
 };
@@ -114,7 +151,7 @@ TrialState reduce_chunk(const RunSpec& config, Generator& generator, Workspace& 
                         std::uint64_t keys) {
   const int nb = static_cast<int>(config.betas.size());
   const std::uint64_t count_normals = (keys * w.d + 1) / 2 * 2;  // cuRAND's normals come in pairs
-  ATTNLIM_CURAND_CHECK(curandGenerateNormalDouble(generator.handle, raw(w.normals), count_normals, 0.0, 1.0));
+  ATTNLIM_CURAND_CHECK(generator.api.normals(generator.handle, raw(w.normals), count_normals, 0.0, 1.0));
   const std::uint64_t blocks = std::min<std::uint64_t>((keys + kDistanceThreads - 1) / kDistanceThreads, 1u << 16);
   distances_from_normals<<<static_cast<unsigned>(blocks), kDistanceThreads>>>(raw(w.normals), keys, w.d, first_key,
                                                                                 raw(w.distance), raw(w.index));
@@ -202,6 +239,11 @@ MaterializeResult materialize_then_reduce(const RunSpec& config, std::uint64_t t
   } catch (const std::bad_alloc&) {
     throw DeviceError("materialize.cu: device allocation failed (out of memory)");
   }
+}
+
+bool curand_host_available(std::string* why) {
+  if (why) *why = curand_host().why;
+  return curand_host().why.empty();
 }
 
 }  // namespace attnlim::cuda

@@ -10,6 +10,16 @@ constexpr std::uint64_t kMinKeysPerThread = 32;  // below this, fewer blocks per
 constexpr std::uint64_t kMaxGridY = 65535;
 }  // namespace
 
+double key_cost_units(const RunSpec& spec) {
+  return static_cast<double>(spec.d()) + static_cast<double>(spec.betas.size()) * (1.0 + spec.tangent_dim());
+}
+
+std::uint64_t default_chunk_keys(const RunSpec& spec) {
+  const double keys = kLaunchWorkUnits / key_cost_units(spec);
+  return static_cast<std::uint64_t>(
+      std::clamp(keys, static_cast<double>(kMinDefaultChunkKeys), static_cast<double>(kDefaultChunkKeys)));
+}
+
 LaunchPlan plan_launch(const RunSpec& spec, const WorkRange& range, std::uint64_t resident_blocks,
                        const LaunchOptions& options) {
   LaunchPlan plan;
@@ -19,7 +29,7 @@ LaunchPlan plan_launch(const RunSpec& spec, const WorkRange& range, std::uint64_
   const std::uint64_t k = static_cast<std::uint64_t>(std::max(spec.top_k, 0));
   const std::uint64_t region = td ? nb * td + td + nb : 0;  // doubles of scratch per thread
 
-  plan.chunk = std::max<std::uint64_t>(1, std::min(options.chunk, keys));
+  plan.chunk = std::max<std::uint64_t>(1, std::min(options.chunk ? options.chunk : default_chunk_keys(spec), keys));
   plan.launches_per_trial = keys / plan.chunk + (keys % plan.chunk != 0);
 
   std::uint64_t max_blocks = std::max<std::uint64_t>(1, resident_blocks);  // one full wave: equal work per block

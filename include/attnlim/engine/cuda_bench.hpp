@@ -1,8 +1,9 @@
 // Benchmark-only device paths of the CUDA backend. Defined only when the CUDA backend is compiled
-// (ATTNLIM_WITH_CUDA); materialize_then_reduce also needs cuRAND's host library linked
-// (ATTNLIM_WITH_CURAND_HOST). Every function throws DeviceError on a CUDA failure.
+// (ATTNLIM_WITH_CUDA); materialize_then_reduce also needs cuRAND's host library, which it loads at run time
+// (curand_host_available says whether it can). Every function throws DeviceError on a CUDA failure.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "attnlim/engine/cuda_runtime.hpp"
@@ -31,5 +32,7 @@ struct MaterializeResult {
   std::uint64_t chunk_keys = 0;  // keys materialised at once (chunk x d normals <= 512 MiB)
 };
 MaterializeResult materialize_then_reduce(const RunSpec& spec, std::uint64_t trials, std::uint64_t first_trial = 0);
+// Whether libcurand.so.10 (cuRAND's host API, for materialize_then_reduce) can be loaded; *why says why not.
+bool curand_host_available(std::string* why = nullptr);
 
 }  // namespace attnlim::cuda

@@ -23,15 +23,26 @@ std::string device_name();
 // each) and returns its number; -1 (and nothing changed) where there is no device.
 int select_device(int local_rank);
 
-// Keys per trial per launch of the fused kernel: bounds one launch's time; memory never depends on it.
-constexpr std::uint64_t kDefaultChunkKeys = std::uint64_t{1} << 28;
+// Keys per trial per launch of the fused kernel: bounds one launch's time (the stop check and the progress
+// line come between launches); memory never depends on it. The default is sized by the cost of a key
+// (default_chunk_keys): the most keys for the cheapest configurations, fewer where each key costs more.
+constexpr std::uint64_t kDefaultChunkKeys = std::uint64_t{1} << 28;  // the most
+constexpr std::uint64_t kMinDefaultChunkKeys = std::uint64_t{1} << 16;
+// Work units per launch: kDefaultChunkKeys keys at 16 units a key (d = 8 with 8 betas, or d = 3 with 13).
+constexpr double kLaunchWorkUnits = 16.0 * static_cast<double>(kDefaultChunkKeys);
+// A key's cost in work units: its d coordinates, and per beta its sums and its share of the weighted key sum
+// (d - 1 more with --output-vector): d + betas (1 + tangent_dim).
+double key_cost_units(const RunSpec& spec);
+// kLaunchWorkUnits / key_cost_units, within [kMinDefaultChunkKeys, kDefaultChunkKeys]: 2^28 keys at d = 3, one
+// beta; 516k keys at d = 128 with 64 betas and the output vector (8320 units a key).
+std::uint64_t default_chunk_keys(const RunSpec& spec);
 // Threads per block of the fused kernel.
 constexpr int kFusedThreads = 128;
 // Ceiling for the --output-vector per-thread scratch (the grid shrinks to fit; one block at least).
 constexpr std::uint64_t kVectorScratchBytes = std::uint64_t{512} << 20;
 
 struct LaunchOptions {
-  std::uint64_t chunk = kDefaultChunkKeys;  // keys per trial per launch (tests use small values)
+  std::uint64_t chunk = 0;                  // keys per trial per launch; 0: default_chunk_keys (tests use small values)
   std::uint64_t max_blocks = 0;             // cap on blocks per launch; 0: one full wave of the device
 };
 

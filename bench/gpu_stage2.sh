@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# GPU stage 2 (under 6 minutes on an H100/H200), after stage 1 passed: how fast? From the same binaries:
+#   BIN=carry/bin bash bench/gpu_stage2.sh
+# 1. attnlim_bench on CUDA at d = 3, 16, 128, both tiers, beside the device limits (Philox, normals), the
+#    materialise-then-reduce path and the PyTorch baseline (float64 and float32), measured in the same run;
+# 2. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
+#    (the clocks the benchmark saw): speed of light, workloads, occupancy, stalls.
+# Writes 5 files to $OUT: stage2.log, stage2.md, gpu_bench.jsonl, ncu.txt, cpu_bench.jsonl.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/gpu_common.sh" stage2
+
+echo "== attnlim_bench (cuda) beside PyTorch"
+timeout 240 "$bin/attnlim_bench" --backend cuda --d 3,16,128 --tier full,projected --seconds 1 --repeats 3 \
+  --materialize \
+  --baseline torch="$python $here/baseline_torch.py" \
+  --baseline torch_fp32="$python $here/baseline_torch.py --dtype float32" \
+  --jsonl "$out/gpu_bench.jsonl" 2>&1
+bench_rc=$?
+[ "$bench_rc" -eq 0 ] || status=1
+
+ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+ncu_rc=skipped
+: > "$out/ncu.txt"
+if [ -n "$ncu_bin" ] && [ -x "$ncu_bin" ]; then
+  ncu_rc=0
+  for cfg in "16 full" "128 projected"; do
+    set -- $cfg
+    echo "### ncu --clock-control none: fused_trial_kernel, d = $1, sampler $2, n = 2^29, 2 trials, 8 betas (second launch)" >> "$out/ncu.txt"
+    timeout 100 "$ncu_bin" --clock-control none --kernel-name fused_trial_kernel --launch-skip 1 --launch-count 1 \
+      --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
+      --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
+      "$bin/attnlim" simulate --backend cuda --d "$1" --sampler "$2" --n 536870912 --trials 2 \
+      --beta-scale critical --beta 0.125,0.25,0.5,1,2,4,8,16 --top-k 8 --quiet >> "$out/ncu.txt" 2>&1 || ncu_rc=$?
+  done
+  [ "$ncu_rc" -eq 0 ] || status=1
+fi
+ncu_summary=$(grep -E '^###|Compute \(SM\) Throughput|^ +Memory Throughput|DRAM Throughput|Registers Per Thread|Local Memory|Achieved Occupancy|Theoretical Occupancy|Issued Ipc Active|No Eligible|OPT|WRN' "$out/ncu.txt" | head -50)
+echo "$ncu_summary"
+
+echo "== attnlim_bench (cpu) beside NumPy on this machine's CPU (context)"
+timeout 60 "$bin/attnlim_bench" --backend cpu --d 3,16,128 --tier full,projected --seconds 0.3 --repeats 2 \
+  --baseline numpy="$python $here/baseline_numpy.py" --baseline-seconds 0.5 --baseline-repeats 1 \
+  --jsonl "$out/cpu_bench.jsonl" 2>&1
+cpu_rc=$?
+
+{
+  echo "# GPU stage 2: throughput ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+  echo
+  echo "- GPU: $gpu; CPU: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), nproc $(nproc)"
+  echo "- attnlim_bench cuda: exit $bench_rc; cpu: exit $cpu_rc; Nsight Compute: $ncu_rc"
+  echo
+  [ -s "$out/gpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench.jsonl" --title "GPU: attnlim CUDA beside PyTorch"
+  [ -s "$out/cpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/cpu_bench.jsonl" --title "This machine's CPU: attnlim beside NumPy"
+  if [ -n "$ncu_summary" ]; then
+    echo "## Nsight Compute (lines from ncu.txt)"; echo; echo '```'; echo "$ncu_summary"; echo '```'
+  fi
+} > "$out/stage2.md"
+cat "$out/stage2.md"
+echo "stage2: exit $status"
+exit $status
