@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -33,6 +34,11 @@ void install_stop_handlers() {
 
 int main(int argc, char** argv) {
   attnlim::MpiSession session(&argc, &argv);
+  if (const std::string problem = attnlim::launch_problem(); !problem.empty()) {
+    const char* task = std::getenv("SLURM_PROCID");
+    if (!task || std::string(task) == "0") std::fprintf(stderr, "attnlim: error: %s\n", problem.c_str());
+    return 2;
+  }
   install_stop_handlers();
   CLI::App app{"attnlim: the long-context limit of softmax attention, simulated on CUDA and CPU"};
   app.require_subcommand(1);

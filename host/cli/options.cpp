@@ -29,7 +29,8 @@ KeyCount parse_key_count(const std::string& field, const std::string& text, bool
   } catch (const InputError& e) {
     if (!any_size) {
       // A count beyond 2^63 written correctly: say who takes it.
-      if (e.problem().rfind("must be at most", 0) == 0) throw InputError(field, e.problem() + "; --sampler order takes any n");
+      if (e.problem().rfind("must be at most", 0) == 0)
+        throw InputError(field, e.problem() + "; " + field_ref("sampler") + " order takes any n");
       throw;
     }
   }
@@ -65,7 +66,7 @@ EngineChoice parse_backend_option(const std::string& name) {
 }
 
 std::unique_ptr<Engine> make_rank_engine(EngineChoice choice, bool order, EngineOptions options) {
-  options.threads = rank_threads(options.threads, order ? EngineChoice::cpu : choice);
+  options.threads = rank_threads(options.threads);
   return distribute(order ? make_order_engine(options) : make_engine(choice, options));
 }
 

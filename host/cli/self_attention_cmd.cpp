@@ -59,7 +59,7 @@ void register_self_attention(CLI::App& app) {
     SelfAttentionOptions options;
     options.threads = static_cast<int>(parse_whole("threads", o->threads, 0, kMaxThreads));
     const EngineChoice choice = parse_backend_option(o->backend);
-    options.threads = rank_threads(options.threads, choice);
+    options.threads = rank_threads(options.threads);
     std::vector<OutputFile> outputs;
     add_if_given(outputs, sub, "json", o->json);
     add_if_given(outputs, sub, "csv", o->csv);

@@ -2,7 +2,6 @@
 
 #include <fmt/core.h>
 
-#include "attnlim/core/stop.hpp"
 #include "attnlim/engine/cuda_runtime.hpp"
 #include "engines.hpp"
 
@@ -31,7 +30,8 @@ bool Engine::supports(const RunSpec& spec, std::string* why) const {
 std::vector<TrialState> Engine::run(const RunSpec& spec, const WorkRange& range, const KeysDone& progress) {
   validate(spec, range);
   if (auto refused = refusal(spec)) throw *refused;
-  throw_if_stop_requested();
+  // No stop check here: the engines check between blocks of work, where under MPI a stop travels with the
+  // ranks' status exchange (a check before the run would let one rank leave a collective the others entered).
   return run_range(spec, range, progress);
 }
 

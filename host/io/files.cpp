@@ -87,7 +87,38 @@ std::string check_output_path(const std::string& field, const std::string& path)
   return target.string();
 }
 
+namespace {
+void check_output_paths_here(const std::vector<OutputFile>& outputs);
+void check_output_folder_here(const std::string& field, const std::string& folder, const std::vector<std::string>& files);
+
+// `check` on rank 0 only (the ranks of an MPI job may not share rank 0's file system, and only rank 0 writes),
+// its verdict given to every rank: all ranks throw the same InputError, or none does. A single process just
+// checks.
+template <class Check>
+void check_on_root(Check&& check) {
+  if (process_count() == 1) return check();
+  std::string verdict;  // "" or field '\n' problem
+  if (is_root_process()) {
+    try {
+      check();
+    } catch (const InputError& e) {
+      verdict = e.field() + '\n' + e.problem_source();
+    }
+  }
+  verdict = broadcast_from_root(verdict);
+  if (!verdict.empty()) {
+    const auto newline = verdict.find('\n');
+    throw InputError(verdict.substr(0, newline), verdict.substr(newline + 1));
+  }
+}
+}  // namespace
+
 void check_output_paths(const std::vector<OutputFile>& outputs) {
+  check_on_root([&] { check_output_paths_here(outputs); });
+}
+
+namespace {
+void check_output_paths_here(const std::vector<OutputFile>& outputs) {
   std::vector<fs::path> seen;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const fs::path target = check_output_path(outputs[i].field, outputs[i].path);
@@ -102,7 +133,14 @@ void check_output_paths(const std::vector<OutputFile>& outputs) {
   }
 }
 
+}  // namespace
+
 void check_output_folder(const std::string& field, const std::string& folder, const std::vector<std::string>& files) {
+  check_on_root([&] { check_output_folder_here(field, folder, files); });
+}
+
+namespace {
+void check_output_folder_here(const std::string& field, const std::string& folder, const std::vector<std::string>& files) {
   if (folder.empty()) throw InputError(field, "empty path");
   std::string trimmed = folder;
   while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
@@ -115,7 +153,7 @@ void check_output_folder(const std::string& field, const std::string& folder, co
     if (::access(f.c_str(), W_OK) != 0) throw InputError(field, fmt::format("folder '{}' is not writable", folder));
     std::vector<OutputFile> outputs;
     for (const auto& name : files) outputs.push_back({field, (f / name).string()});
-    check_output_paths(outputs);
+    check_output_paths_here(outputs);
     return;
   }
   if (fs::is_symlink(fs::symlink_status(f, ec)))
@@ -134,6 +172,7 @@ void check_output_folder(const std::string& field, const std::string& folder, co
   if (::access(ancestor.c_str(), W_OK) != 0)
     throw InputError(field, fmt::format("cannot create '{}': folder '{}' is not writable", folder, ancestor.string()));
 }
+}  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& content) {
   if (!is_root_process()) return;  // an MPI job writes once, from rank 0

@@ -313,6 +313,20 @@ bool launched_by_mpi() {
 
 }  // namespace
 
+std::string launch_problem() {
+  // srun -n N without an MPI plugin starts N copies that each think they are alone: each would run the whole
+  // job and append the same sweep records.
+  const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");  // set by srun for the tasks of a step
+  const int size = g_world ? g_world->size : 1;
+  if (tasks && std::atoi(tasks) > 1 && size == 1)
+    return fmt::format("srun started {} tasks but they are not one MPI job (give srun --mpi=pmix, or -n 1)", tasks);
+  return "";
+}
+
+namespace {
+
+}  // namespace
+
 MpiSession::MpiSession(int* argc, char*** argv) {
   if (!launched_by_mpi()) return;
   // A rank whose launcher dies (mpirun killed with SIGKILL) dies with it: the ranks talk through shared memory
@@ -336,6 +350,9 @@ MpiSession::MpiSession(int* argc, char*** argv) {
   static MpiGroup group;
   set_process_group(&group);
   if (world.rank > 0 && !std::freopen("/dev/null", "w", stdout)) std::fclose(stdout);
+  // One GPU per rank, chosen before anything touches a device (checking a backend creates a context on the
+  // current device). Without a device this is a no-op.
+  if (world.size > 1) cuda::select_device(world.local_rank);
 }
 
 MpiSession::~MpiSession() {
@@ -380,23 +397,40 @@ int MpiSession::fail(int code, const std::string& line) {
   return code;
 }
 
+namespace {
+// Every rank must run the same engine (the runs it plans depend on it: verify's n, the backend's chunks): a
+// node with a GPU beside one without, under --backend auto, is refused on every rank.
+void require_same_engine(const World& w, const std::string& what) {
+  const std::vector<std::string> all = gather_everywhere(w, what);
+  for (int r = 1; r < w.size; ++r)
+    if (all[r] != all[0])
+      throw InputError("backend", fmt::format("the MPI ranks would run different engines: rank 0 {}, rank {} {} "
+                                              "(give {} cpu or cuda)",
+                                              all[0], r, all[r], field_ref("backend")));
+}
+}  // namespace
+
 std::unique_ptr<Engine> distribute(std::unique_ptr<Engine> local) {
   if (!g_world || g_world->size == 1) return local;
   maybe_fail_on_purpose(*g_world, "setup");
+  require_same_engine(*g_world, local->name() + (local->accelerator() ? " (accelerator)" : ""));
   return std::make_unique<DistributedEngine>(std::move(local), *g_world);
 }
 
 std::unique_ptr<SelfAttentionEngine> distribute(std::unique_ptr<SelfAttentionEngine> local) {
   if (!g_world || g_world->size == 1) return local;
   maybe_fail_on_purpose(*g_world, "setup");
+  require_same_engine(*g_world, local->name());
   return std::make_unique<DistributedSelfAttention>(std::move(local), *g_world);
 }
 
-int rank_threads(int threads, EngineChoice choice) {
-  if (!g_world || g_world->size == 1) return threads;
-  if (choice != EngineChoice::cpu) cuda::select_device(g_world->local_rank);
-  if (threads != 0 || g_world->local_size == 1) return threads;
-  return std::max(1, omp_get_num_procs() / g_world->local_size);
+int rank_threads(int threads) {
+  if (!g_world || g_world->size == 1 || threads != 0 || g_world->local_size == 1) return threads;
+  // A rank the launcher bound to some cores already sees only those; an unbound one shares the node's.
+  const int visible = omp_get_num_procs();
+  const int node = static_cast<int>(std::thread::hardware_concurrency());
+  if (node > 0 && visible < node) return threads;
+  return std::max(1, visible / g_world->local_size);
 }
 
 }  // namespace attnlim

@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "attnlim/core/errors.hpp"
@@ -32,13 +33,23 @@ using namespace attnlim;
 
 namespace {
 
+// One run at a time in this process: the stop request (core/stop.hpp) is process-wide, so runs started from
+// several Python threads take turns (each worker holds this while it runs).
+std::mutex& run_lock() {
+  static std::mutex lock;
+  return lock;
+}
+
 // Runs `work` on a worker thread with the GIL released. The calling thread wakes every 0.1 s to let Python
 // run its signal handlers: when one raises (KeyboardInterrupt), the run is asked to stop, unwinds, and the
 // Python exception propagates. The worker's own exception (InputError, DeviceError) is rethrown here.
 template <class Result>
 Result run_interruptibly(std::function<Result()> work) {
-  clear_stop();
-  std::packaged_task<Result()> task(std::move(work));
+  std::packaged_task<Result()> task([work = std::move(work)] {
+    const std::lock_guard<std::mutex> hold(run_lock());
+    clear_stop();  // a request left from an earlier, interrupted run
+    return work();
+  });
   std::future<Result> result = task.get_future();
   std::thread worker(std::move(task));
   for (;;) {

@@ -188,33 +188,86 @@ TEST_F(Mpi, SweepKilledUnderMpiResumesToTheUninterruptedResult) {
   EXPECT_EQ(std::count(cut_csv.begin(), cut_csv.end(), '\n'), std::count(whole_csv.begin(), whole_csv.end(), '\n'));
 }
 
+// A failure ends the job, not only the rank: non-zero, and well before the 300 s of `timeout` (whose 124 would
+// mean a hang).
+void expect_ended_by_failure(const CliRun& r, double seconds) {
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.status, 124) << "the job hung until timeout killed it";
+  EXPECT_LT(seconds, 60.0) << r.output;
+}
+
 TEST_F(Mpi, AFailingRankEndsTheJobWithItsMessageAndNoOutput) {
   const std::string args = "simulate --d 3 --n 100000 --trials 4 --beta 1 --backend cpu --quiet --json " + at("out.json");
+  const auto timed = [&](int ranks, const std::string& a, const std::string& env) {
+    const auto start = std::chrono::steady_clock::now();
+    const CliRun r = run(ranks, a, env);
+    expect_ended_by_failure(r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return r;
+  };
   {
     SCOPED_TRACE("an error in rank 1's part: every rank stops, rank 0 prints it");
-    const CliRun r = run(3, args, "ATTNLIM_TEST_RANK_FAILURE=1:error");
+    const CliRun r = timed(3, args, "ATTNLIM_TEST_RANK_FAILURE=1:error");
     EXPECT_EQ(r.status, 1) << r.output;
     EXPECT_EQ(r.output, "attnlim: failed: rank 1: failure injected by ATTNLIM_TEST_RANK_FAILURE (error)\n");
   }
   {
     SCOPED_TRACE("rank 2 fails alone, outside any collective: it names itself and aborts the job");
-    const CliRun r = run(3, args, "ATTNLIM_TEST_RANK_FAILURE=2:alone");
-    EXPECT_NE(r.status, 0) << r.output;
+    const CliRun r = timed(3, args, "ATTNLIM_TEST_RANK_FAILURE=2:alone");
     EXPECT_NE(r.output.find("attnlim: rank 2: failed: failure injected by ATTNLIM_TEST_RANK_FAILURE (alone)"),
               std::string::npos)
         << r.output;
   }
   {
     SCOPED_TRACE("rank 1 is killed: the launcher ends the job");
-    const CliRun r = run(2, args, "ATTNLIM_TEST_RANK_FAILURE=1:kill");
-    EXPECT_NE(r.status, 0) << r.output;
+    timed(2, args, "ATTNLIM_TEST_RANK_FAILURE=1:kill");
   }
   {
     SCOPED_TRACE("bad input: one line, from rank 0, exit 2");
-    const CliRun r = run(3, "simulate --d 1 --n 100 --beta 1 --json " + at("out.json"));
+    const CliRun r = timed(3, "simulate --d 1 --n 100 --beta 1 --json " + at("out.json"), "");
     EXPECT_EQ(r.status, 2);
     EXPECT_EQ(r.output, "attnlim: error: --d: must be at least 2 (got 1)\n");
   }
+  {
+    SCOPED_TRACE("an output path rank 0 cannot write: rank 0 checks, every rank stops, one line");
+    const CliRun r = timed(3, "simulate --d 3 --n 100 --beta 1 --json " + at("no/such/folder/out.json"), "");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.output, "attnlim: error: --json: folder '" + at("no/such/folder") + "' does not exist\n");
+  }
   EXPECT_FALSE(fs::exists(at("out.json")));
   EXPECT_TRUE(fs::is_empty(dir)) << "a temporary file was left behind";
+}
+
+// Ctrl-C or a scheduler's SIGTERM reaches mpirun, which passes it to the ranks: every rank stops within about a
+// second, rank 0 says so in one line, and no output file is written.
+TEST_F(Mpi, SigtermStopsEveryRankWithOneLineAndNoOutput) {
+  const std::string cmd = "exec env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + kMpiexec +
+                          " -q --oversubscribe -np 2 " + ATTNLIM_CLI_PATH +
+                          " simulate --d 3 --n 1000000000 --trials 2 --beta 1 --backend cpu --quiet --json " +
+                          at("out.json") + " > " + at("stderr") + " 2>&1";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // inside the key loop (about 13 s in all)
+  kill(pid, SIGTERM);
+  const auto start = std::chrono::steady_clock::now();
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  const std::string err = read_text(at("stderr"));
+  const std::string line = "attnlim: interrupted by SIGTERM";
+  EXPECT_NE(err.find(line), std::string::npos) << err;
+  EXPECT_EQ(err.find(line), err.rfind(line)) << "more than one rank printed:\n" << err;
+  EXPECT_FALSE(fs::exists(at("out.json")));
+}
+
+// Rank 0 shows the progress line (the other ranks send it their counts; --quiet is not given here).
+TEST_F(Mpi, TheProgressLineCoversEveryRank) {
+  const CliRun r = run(2, "simulate --d 3 --n 300000000 --trials 2 --beta 1 --backend cpu --threads 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("(2 trials, cpu): "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("% of 6e+08 keys"), std::string::npos) << r.output;
 }

@@ -14,7 +14,7 @@ ValueError with the library's message, naming the keyword (``top_k: must be betw
 line goes to the process's stderr for runs longer than 2 s (``progress=False`` turns it off).
 """
 import json as _json
-import math as _math
+import os as _os
 from numbers import Integral as _Integral, Real as _Real
 
 import numpy as _np
@@ -27,6 +27,8 @@ __all__ = ["simulate", "critical", "sweep", "theory", "SimulationResult", "Criti
 
 def _text(value):
     """One option as the command line would spell it (exact: floats by repr, which round-trips)."""
+    if isinstance(value, _os.PathLike):
+        value = _os.fspath(value)
     if isinstance(value, bool):
         raise TypeError("a flag where a value is expected")
     if isinstance(value, _Integral):
@@ -167,8 +169,10 @@ class SweepResult:
         self.jsonl, self.csv = raw["jsonl"], raw["csv"]
         self.points_total, self.points_skipped, self.points_run = (
             raw["points_total"], raw["points_skipped"], raw["points_run"])
-        with open(self.jsonl) as f:
-            self.records = [_json.loads(line) for line in f if line.strip()]
+        self.records = []
+        if _os.path.exists(self.jsonl):  # a shard with no points of the grid writes none
+            with open(self.jsonl) as f:
+                self.records = [_json.loads(line) for line in f if line.strip()]
 
     def summary(self):
         rows = []

@@ -54,8 +54,13 @@ class MpiSession {
 std::unique_ptr<Engine> distribute(std::unique_ptr<Engine> local);
 std::unique_ptr<SelfAttentionEngine> distribute(std::unique_ptr<SelfAttentionEngine> local);
 
-// This rank's share of its node: with threads 0 (all) and several ranks on one node, the node's CPUs divided
-// between them; unless `choice` is cpu, the node's GPUs are dealt to its ranks (local rank mod device count).
-int rank_threads(int threads, EngineChoice choice);
+// This rank's CPU threads: with threads 0 (all) and several ranks on one node, the node's CPUs divided between
+// them, unless the launcher bound the rank to its own cores (then those). (Each rank's GPU, local rank mod the
+// node's device count, is chosen by MpiSession.)
+int rank_threads(int threads);
+
+// Why this process cannot run as started, or "": srun -n N (N > 1) without an MPI plugin gives N copies that
+// each think they are alone.
+std::string launch_problem();
 
 }  // namespace attnlim

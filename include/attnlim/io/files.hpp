@@ -16,6 +16,9 @@ namespace attnlim {
 // paths fail fast and leave nothing behind.
 std::string check_output_path(const std::string& field, const std::string& path);
 
+// In an MPI job (core/ranks.hpp) check_output_paths and check_output_folder are collective: rank 0, the one that
+// writes, checks, and every rank throws its verdict.
+
 // One output file of a command: the field that names it ("csv", "json", "out") and the path as given.
 struct OutputFile {
   std::string field, path;
