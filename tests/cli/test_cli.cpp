@@ -163,14 +163,12 @@ static std::string read_text(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-// A verify run of a few seconds (were it to run); --d, --trials and --backend are the callers'.
-static const std::string kSmallVerify = "verify --n-min 100 --n-max 1000 --n-points 2 --bootstrap 20 --no-figures";
-static const std::string kSmallVerifyD3 = kSmallVerify + " --d 3 --trials 8 --backend cpu";
+// A verify run of a second (were it to run); --backend is the callers'.
+static const std::string kSmallVerify = "verify --claims subcritical-bias --quick";
+static const std::string kSmallVerifyD3 = kSmallVerify + " --backend cpu";
 
 TEST_F(Cli, VerifyOutMustBeAFolderAndNotEmpty) {
-  // The n range has no crossing (1/3 > 0.3): a build that let '' through fails before writing, not in /.
-  expect_refused("verify --d 3 --n-min 3 --n-max 4 --n-points 2 --trials 8 --target 0.3 --no-figures --out ''",
-                 "--out", "empty");
+  expect_refused(kSmallVerifyD3 + " --out ''", "--out", "empty");
   const std::string file = keep("exist.csv");
   expect_refused(kSmallVerifyD3 + " --out " + file, "--out", "is a file, not a folder");
   const std::string fifo = at("fifo");
@@ -275,14 +273,12 @@ TEST_F(Cli, CriticalNeedsNWhereTheCrossingExists) {
                  "--json " + json, "--n-min", "smallest valid n is 6");
   expect_refused("critical --d 3 --n-min 5 --n-max 100 --n-points 4 --trials 20 --observable entropy --target 2 "
                  "--json " + json, "--n-min", "smallest valid n is 8");
-  expect_refused("verify --d 3 --n-min 2 --n-max 100 --n-points 2 --trials 8 --no-figures --out " + at("v"), "--n-min",
-                 "smallest valid n is 3");
 }
 
 TEST_F(Cli, VerifyChecksTheBackendBeforePrintingOrCreating) {
   const CliRun probe = run_cli("simulate --n 10 --trials 1 --backend cuda");
   if (probe.status == 0) GTEST_SKIP() << "a CUDA device is present: nothing to check here";
-  expect_refused(kSmallVerify + " --d 3 --trials 8 --backend cuda --out " + at("v"), "--backend");
+  expect_refused(kSmallVerify + " --backend cuda --out " + at("v"), "--backend");
   expect_refused("sweep --n 100 --beta-spec abs:1 --trials 2 --backend cuda --out " + at("p"), "--backend");
   expect_refused("critical --d 3 --n-min 100 --n-max 1000 --n-points 2 --trials 8 --backend cuda", "--backend");
 }
@@ -333,7 +329,7 @@ TEST_F(Cli, IntegersMustFitExactly) {
       {"sweep --d 3,-4 --n 100 --beta-spec abs:1 --out " + at("p"), "--d"},
       {"sweep --n 100,1.5 --beta-spec abs:1 --out " + at("p"), "--n"},
       {"sweep --n-min 1.5e0 --n-max 1e3 --n-points 2 --beta-spec abs:1 --out " + at("p"), "--n-min"},
-      {kSmallVerify + " --d 3 --trials=-1 --out " + at("v"), "--trials"},
+      {kSmallVerify + " --seed=-1 --out " + at("v"), "--seed"},
   };
   for (const auto& [args, flag] : cases) expect_refused(args, flag);
   // The rule is said, not a consequence of it.
@@ -354,7 +350,7 @@ TEST_F(Cli, DuplicatesAndConflictsAreRefused) {
   expect_refused("sweep --n 100 --beta-spec abs:1 --beta-spec abs:1" + out, "--beta-spec", "twice");
   expect_refused("sweep --n-min 10 --n-max 100 --n-points 1 --beta-spec abs:1" + out, "--n-points");
   expect_refused("sweep --n 100 --n-min 10 --n-max 100 --n-points 2 --beta-spec abs:1" + out, "--n");
-  expect_refused(kSmallVerify + " --trials 8 --backend cpu --d 3,3 --out " + at("v"), "--d", "twice");
+  expect_refused("verify --claims locality,locality --backend cpu --out " + at("v"), "--claims", "twice");
   expect_refused("simulate --n 100 --trials 1 --beta 1,1", "--beta", "twice");
 }
 
@@ -392,7 +388,8 @@ TEST_F(Cli, HelpTextFitsEachCommand) {
   const CliRun critical = run_cli("critical --help");
   EXPECT_EQ(critical.output.find("verify"), std::string::npos) << critical.output;
   EXPECT_EQ(critical.output.find("0 picks"), std::string::npos) << critical.output;
-  EXPECT_NE(run_cli("verify --help").output.find("0 picks"), std::string::npos);
+  EXPECT_NE(run_cli("verify --help").output.find("--quick"), std::string::npos);
+  expect_refused("verify --claims critical-exponent,nosuch", "--claims", "unknown claim 'nosuch'");
 }
 
 // The README's synopsis of each command names exactly the flags of its --help, and states the limits.
@@ -485,9 +482,6 @@ TEST_F(Cli, EveryCommandTakesKeysAndRecordsIt) {
   const CliRun sw = run_cli("sweep --keys uniform --n 100 --beta-spec abs:1 --trials 2 --backend cpu --out " + at("w"));
   ASSERT_EQ(sw.status, 0) << sw.output;
   EXPECT_EQ(nlohmann::json::parse(read_text(dir / "w.jsonl"))["sweep"]["keys"], "uniform");
-  const CliRun ver = run_cli(kSmallVerifyD3 + " --keys uniform --out " + at("v"));
-  ASSERT_EQ(ver.status, 0) << ver.output;
-  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "v" / "summary.json"))[0]["keys"], "uniform");
 }
 
 TEST_F(Cli, BadKeysAreRefusedByEveryCommand) {
@@ -497,7 +491,6 @@ TEST_F(Cli, BadKeysAreRefusedByEveryCommand) {
   expect_refused("critical --d 3 --keys '' --json " + json, "--keys", "empty");
   expect_refused("theory --d 3 --keys bogus --json " + json, "--keys", "unknown key model");
   expect_refused("sweep --keys bogus --n 100 --beta-spec abs:1 --out " + at("w"), "--keys", "unknown key model");
-  expect_refused(kSmallVerifyD3 + " --keys bogus --out " + at("v"), "--keys", "unknown key model");
 }
 
 // Sweep files written before --keys existed have no "keys" in their fingerprint: they resume as uniform

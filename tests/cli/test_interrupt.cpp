@@ -1,6 +1,6 @@
 // Every long run stops cleanly when asked: SIGINT or SIGTERM ends it within about a second with one line,
 // exit 130 or 143, and every output as it was; a sweep keeps its finished points and resumes to the same
-// result; verify removes what it wrote. --quiet keeps stderr empty; a longer run shows its progress.
+// result; verify keeps the claims it finished and resumes. --quiet keeps stderr empty; a longer run shows its progress.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -97,20 +97,31 @@ TEST_F(Interrupt, SweepKeepsFinishedPointsAndResumesToTheSameResult) {
   EXPECT_EQ(read_text(dir / "part.csv"), read_text(dir / "whole.csv"));
 }
 
-TEST_F(Interrupt, VerifyRemovesWhatItWrote) {
-  const std::vector<std::string> verify = {"verify", "--d", "3,4,5", "--n-min", "1e4", "--n-max", "3e6",
-                                           "--n-points", "3", "--trials", "64", "--backend", "cpu", "--out",
-                                           at("v/nested")};
+// An interrupted verify keeps the claims it finished (claims/<id>.json) and writes no report; the same command
+// resumes from them (a claim done earlier is not run again) and then writes the report.
+TEST_F(Interrupt, VerifyKeepsFinishedClaimsAndResumes) {
+  // Claims run in report order: subcritical-bias (a second), then head-dim-crossover (about 40 s).
+  const std::vector<std::string> verify = {"verify", "--claims", "subcritical-bias,head-dim-crossover", "--backend", "cpu",
+                                           "--quiet", "--out", at("v/nested")};
   const pid_t pid = spawn_cli(verify);
+  const fs::path done = dir / "v" / "nested" / "claims" / "subcritical-bias.json";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(dir / "v" / "nested" / "critical_d3.json") && std::chrono::steady_clock::now() < deadline)
+  while (!fs::exists(done) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_TRUE(fs::exists(dir / "v" / "nested" / "critical_d3.json")) << "d = 3 never finished";
-  kill(pid, SIGINT);
+  ASSERT_TRUE(fs::exists(done)) << "subcritical-bias never finished";
+  kill(pid, SIGINT);  // inside head-dim-crossover
   const attnlim_test::ChildExit exit = wait_for_exit(pid, 5.0);
   ASSERT_TRUE(exit.exited);
   EXPECT_EQ(exit.code, 130);
-  EXPECT_FALSE(fs::exists(dir / "v")) << "the folders it created and the file it wrote are gone";
+  EXPECT_TRUE(fs::exists(done));
+  EXPECT_FALSE(fs::exists(dir / "v" / "nested" / "report.html"));
+  const std::string before = read_text(done);
+  std::vector<std::string> again = verify;
+  again[2] = "subcritical-bias";
+  ASSERT_EQ(wait_for_exit(spawn_cli(again, at("again.out")), 60).code, 0);
+  EXPECT_NE(read_text(dir / "again.out").find("done earlier"), std::string::npos) << read_text(dir / "again.out");
+  EXPECT_EQ(read_text(done), before);
+  EXPECT_TRUE(fs::exists(dir / "v" / "nested" / "report.html"));
 }
 
 TEST_F(Interrupt, QuietKeepsStderrEmptyAndALongerRunShowsProgress) {
