@@ -317,7 +317,7 @@ ClaimResult supercritical_collapse(Engine& engine, const ClaimSettings& s, const
   ClaimResult c;
   c.title = "Supercritical collapse";
   c.claim = "Far above the critical scale all the weight goes to the nearest key: w_max -> 1, with 1 - w_max falling "
-            "as the limit law's a Gamma(2 - 1/a) ... / lambda tail.";
+            "like 1/lambda, as the critical limit law's tail does.";
   const std::vector<double> lambdas = {4, 16, 64, 256, 1024};
   const int d = 3;
   const double a = theory::local_exponent(d);

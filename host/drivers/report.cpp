@@ -54,16 +54,6 @@ Plot plot_from_json(const nlohmann::json& j) {
   return p;
 }
 
-std::string escape_html(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
-  }
-  return out;
-}
 
 std::string counts_line(const std::vector<ClaimResult>& claims) {
   int counts[4] = {0, 0, 0, 0};
@@ -118,32 +108,32 @@ std::string report_html(const std::vector<ClaimResult>& claims, const ReportInfo
       "</head><body>\n<h1>attnlim verify: every claim, checked</h1>\n";
   h += fmt::format("<p>{}.</p>\n<p>Run: <code>{}</code> ({}; {}; {}).</p>\n<table><tr><th>claim</th><th>verdict</th>"
                    "<th>seconds</th></tr>\n",
-                   escape_html(counts_line(claims)), escape_html(info.command), escape_html(info.mode),
-                   escape_html(info.machine), escape_html(info.date));
+                   escape_xml(counts_line(claims)), escape_xml(info.command), escape_xml(info.mode),
+                   escape_xml(info.machine), escape_xml(info.date));
   for (const ClaimResult& c : claims)
     h += fmt::format("<tr><td style=\"text-align:left\"><a href=\"#{0}\">{0}</a></td><td><span class=\"verdict\" "
                      "style=\"background:{1}\">{2}</span></td><td>{3:.0f}</td></tr>\n",
                      c.id, verdict_color(c.verdict), verdict_name(c.verdict), c.seconds);
   h += "</table>\n";
   for (const ClaimResult& c : claims) {
-    h += fmt::format("<section id=\"{}\">\n<h2>{}: {}</h2>\n", c.id, escape_html(c.id), escape_html(c.title));
+    h += fmt::format("<section id=\"{}\">\n<h2>{}: {}</h2>\n", c.id, escape_xml(c.id), escape_xml(c.title));
     if (c.verdict != Verdict::not_run) {
-      h += fmt::format("<p><b>Claim.</b> {}</p>\n<p><b>Prediction.</b> {}</p>\n", escape_html(c.claim),
-                       escape_html(c.prediction));
+      h += fmt::format("<p><b>Claim.</b> {}</p>\n<p><b>Prediction.</b> {}</p>\n", escape_xml(c.claim),
+                       escape_xml(c.prediction));
       h += "<table><tr>";
-      for (const auto& cell : c.table.header) h += "<th>" + escape_html(cell) + "</th>";
+      for (const auto& cell : c.table.header) h += "<th>" + escape_xml(cell) + "</th>";
       h += "</tr>\n";
       for (const auto& row : c.table.rows) {
         h += "<tr>";
-        for (const auto& cell : row) h += "<td>" + escape_html(cell) + "</td>";
+        for (const auto& cell : row) h += "<td>" + escape_xml(cell) + "</td>";
         h += "</tr>\n";
       }
       h += "</table>\n<figure>" + to_svg(c.figure) + "</figure>\n";
     }
     h += fmt::format("<p><b>Verdict:</b> <span class=\"verdict\" style=\"background:{}\">{}</span> {}</p>\n",
-                     verdict_color(c.verdict), verdict_name(c.verdict), escape_html(c.rule));
+                     verdict_color(c.verdict), verdict_name(c.verdict), escape_xml(c.rule));
     h += fmt::format("<p>Reproduce this section alone: <code>{}</code> ({:.0f} s here)</p>\n</section>\n",
-                     escape_html(c.command), c.seconds);
+                     escape_xml(c.command), c.seconds);
   }
   h += "</body></html>\n";
   return h;

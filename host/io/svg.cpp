@@ -12,7 +12,9 @@ namespace {
 
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
-std::string escape(const std::string& text) {
+}  // namespace
+
+std::string escape_xml(const std::string& text) {
   std::string out;
   for (char c : text) {
     if (c == '<') out += "&lt;";
@@ -23,6 +25,8 @@ std::string escape(const std::string& text) {
   }
   return out;
 }
+
+namespace {
 
 // One axis: the data range (log10 of it on a log axis) and its ticks.
 struct Axis {
@@ -76,7 +80,7 @@ std::string to_svg(const Plot& plot, int width, int height) {
       "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"{0}\" height=\"{1}\" fill=\"white\"/>\n",
       width, height);
   svg += fmt::format("<text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">{}</text>\n", width / 2,
-                     escape(plot.title));
+                     escape_xml(plot.title));
   if (!(x1 >= x0) || !(y1 >= y0)) {
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data</text>\n</svg>\n", width / 2, height / 2);
     return svg;
@@ -99,9 +103,9 @@ std::string to_svg(const Plot& plot, int width, int height) {
                        left, y, left + pw, left - 6, y + 4, ay.label(t));
   }
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", left + pw / 2, height - 10,
-                     escape(plot.x_label));
+                     escape_xml(plot.x_label));
   svg += fmt::format("<text transform=\"translate(16,{}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n", top + ph / 2,
-                     escape(plot.y_label));
+                     escape_xml(plot.y_label));
   for (std::size_t k = 0; k < plot.series.size(); ++k) {
     const PlotSeries& s = plot.series[k];
     const char* color = kColors[k % (sizeof kColors / sizeof *kColors)];
@@ -125,7 +129,7 @@ std::string to_svg(const Plot& plot, int width, int height) {
     const double ly = top + 14 + 16 * static_cast<double>(k);
     svg += fmt::format("\n<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"{3}\" stroke-width=\"3\"/>"
                        "<text x=\"{4}\" y=\"{5:.1f}\">{6}</text>\n",
-                       left + 10, ly - 4, left + 28, color, left + 34, ly, escape(s.label));
+                       left + 10, ly - 4, left + 28, color, left + 34, ly, escape_xml(s.label));
   }
   svg += "</svg>\n";
   return svg;

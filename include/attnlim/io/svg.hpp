@@ -19,6 +19,9 @@ struct Plot {
   std::vector<PlotSeries> series;
 };
 
+// Text for XML and HTML: & < > " as entities.
+std::string escape_xml(const std::string& text);
+
 // A self-contained <svg> element (width x height pixels). Points that are not finite, or not positive on a log
 // axis, are left out; an empty plot says "no data".
 std::string to_svg(const Plot& plot, int width = 640, int height = 400);
