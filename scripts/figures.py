@@ -1,11 +1,8 @@
 #!/usr/bin/env python3
-"""Draws the figures of `attnlim verify` from its output folder (default out/verify):
+"""Draws the figures of `attnlim analyze --figures DIR` from that folder (attnlim verify draws its own report):
 
   collapse.png   E[w_max] and E[ipr] against lambda for several n, with the limit law's curves
   scaling.png    log beta* against log n per d, with the fitted and the predicted lines
-  wmax_hist.png  histogram of w_max at a critical lambda against draws of the limit law
-  locality.png   measured exponent against 1/a' for five key models, and beta*(n) over the local law's
-                 prediction (from locality.json)
 
 and, from the JSON of `attnlim heat` (`figures.py --heat HEAT.json [PNG]`, default PNG next to it):
 
@@ -86,60 +83,6 @@ def scaling(folder, summary, out):
     plt.close(fig)
 
 
-def histogram(fig_data, out):
-    h = fig_data["histogram"]
-    fig, ax = plt.subplots(figsize=(6.5, 4.4))
-    bins = np.linspace(0, 1, 41)
-    ax.hist(h["simulated"], bins=bins, density=True, alpha=0.55,
-            label=f"simulated, n = {h['n']:,} ({len(h['simulated'])} trials)")
-    ax.hist(h["limit"], bins=bins, density=True, histtype="step", color="k", lw=1.5,
-            label=f"limit law ({len(h['limit'])} draws)")
-    ax.set_xlabel("w_max (weight of the nearest key)")
-    ax.set_ylabel("density")
-    ax.set_title(f"w_max at lambda = {h['lambda']}, d = {h['d']}")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "wmax_hist.png"), dpi=120)
-    plt.close(fig)
-
-
-def locality(rows, out):
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
-    ax = axes[0]
-    uniform = rows[0]["uniform_exponent"]
-    top = max(max(r["predicted_exponent"], r["exponent"]["ci_high"]) for r in rows) * 1.15
-    ax.plot([0, top], [0, top], "k-", lw=1, label="measured = 1/a' (the local law)")
-    ax.axhline(uniform, color="gray", ls="--", lw=1, label=f"uniform keys' 2/(d-1) = {uniform:g}")
-    for r in rows:
-        e = r["exponent"]
-        ax.errorbar([r["predicted_exponent"]], [e["estimate"]],
-                    yerr=[[e["estimate"] - e["ci_low"]], [e["ci_high"] - e["estimate"]]], fmt="o", capsize=3,
-                    label=f"{r['label']}: {r['keys']}")
-    ax.set_xlim(0, top)
-    ax.set_ylim(0, top)
-    ax.set_xlabel("predicted exponent 1/a' (local law at q)")
-    ax.set_ylabel("measured exponent of beta*(n) [95% CI]")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
-    ax = axes[1]
-    for r in rows:
-        n = np.array([p["n"] for p in r["points"]], dtype=float)
-        ratio = np.array([p["beta_star"] / p["predicted_beta_star"] for p in r["points"]])
-        lo = np.array([p["ci_low"] / p["predicted_beta_star"] for p in r["points"]])
-        hi = np.array([p["ci_high"] / p["predicted_beta_star"] for p in r["points"]])
-        ax.errorbar(n, ratio, yerr=[ratio - lo, hi - ratio], fmt="o-", ms=3, capsize=2, label=r["label"])
-    ax.axhline(1.0, color="k", lw=1)
-    ax.set_xscale("log")
-    ax.set_xlabel("n")
-    ax.set_ylabel("beta*(n) / (lambda* (n c)^(1/a'))")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.suptitle(f"Locality at d = {rows[0]['d']}: the critical scale follows the local law at q, not the keys' shape")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "locality.png"), dpi=120)
-    plt.close(fig)
-
-
 def heat(data, out_png):
     rows = data["results"]
     beta = np.array([r["beta"] for r in rows])
@@ -185,43 +128,6 @@ def heat(data, out_png):
     plt.close(fig)
 
 
-def crossover(rows, out):
-    """beta*(n) over the local-law and the random-energy-model predictions against log10 n (order sampler)."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
-    for r in rows:
-        pts = r["crossover"]["points"]
-        x = np.array([p["log_n"] for p in pts]) / np.log(10.0)
-        ratio = np.array([p["ratio_local"] for p in pts])
-        lo = np.array([p["ratio_local_ci"][0] for p in pts])
-        hi = np.array([p["ratio_local_ci"][1] for p in pts])
-        line = axes[0].errorbar(x, ratio, yerr=[ratio - lo, hi - ratio], fmt="o-", ms=3, capsize=2, label=f"d = {r['d']}")
-        theory = r["crossover"].get("log_n_local_theory")
-        if theory is not None:
-            axes[0].axvline(theory / np.log(10.0), color=line[0].get_color(), ls=":", lw=1)
-        rem = np.array([p["ratio_rem"] if p["ratio_rem"] is not None else np.nan for p in pts])
-        axes[1].plot(x, rem, "o-", ms=3, label=f"d = {r['d']}")
-    ax = axes[0]
-    ax.axhline(1.0, color="k", lw=1)
-    ax.axhspan(0.95, 1.05, color="gray", alpha=0.15, label="within 5%")
-    ax.set_xlabel("log10 n")
-    ax.set_ylabel("beta*(n) / (lambda* (n c_d)^(2/(d-1)))  [95% CI]")
-    ax.set_title("against the local law (dotted: where theory puts E_(1) inside it)", fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    ax.axhline(1.0, color="k", lw=1)
-    ax.set_yscale("log")
-    ax.set_xlabel("log10 n")
-    ax.set_ylabel("beta*(n) / (sqrt(2 d log n) / (1 - target))")
-    ax.set_title("against the random-energy-model scale", fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.suptitle("Head dimensions: from the Gaussian-score scale to the local law n^(2/(d-1)) (ipr = 0.5, uniform keys)")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "crossover.png"), dpi=120)
-    plt.close(fig)
-
-
 def phase(data, out_png):
     """Mean cosine after the last layer over (gamma, log n), from attnlim self-attention --json."""
     layers = data["config"]["layers"]
@@ -264,27 +170,16 @@ def main():
         draw(load(path), out_png)
         print(f"figure written: {out_png}")
         return
-    folder = sys.argv[1] if len(sys.argv) > 1 else "out/verify"
+    if len(sys.argv) != 2:
+        sys.exit("usage: figures.py DIR (analyze --figures DIR) | --phase JSON [PNG] | --heat JSON [PNG]")
+    folder = sys.argv[1]
     summary = load(os.path.join(folder, "summary.json"))
     scaling(folder, summary, folder)
     fig_path = os.path.join(folder, "figures.json")
     drawn = ["scaling.png"]
-    if os.path.exists(fig_path):
-        data = load(fig_path)
-        if "collapse" in data:
-            collapse(data, folder)
-            drawn.append("collapse.png")
-        if "histogram" in data:  # verify writes it; analyze has no per-trial w_max histogram
-            histogram(data, folder)
-            drawn.append("wmax_hist.png")
-    locality_path = os.path.join(folder, "locality.json")
-    if os.path.exists(locality_path):
-        locality(load(locality_path), folder)
-        drawn.append("locality.png")
-    crossover_path = os.path.join(folder, "crossover.json")
-    if os.path.exists(crossover_path):
-        crossover(load(crossover_path), folder)
-        drawn.append("crossover.png")
+    if os.path.exists(fig_path) and "collapse" in load(fig_path):
+        collapse(load(fig_path), folder)
+        drawn.append("collapse.png")
     print(f"figures written to {folder}: " + ", ".join(drawn))
 
 

@@ -274,16 +274,31 @@ std::vector<Moments> top_weights(const SimulationResult& r, int b, int count) {
   return m;
 }
 
+// Uniform keys at d = 3 on the critical scale, at `lambdas` (the critical-law and supercritical claims).
+struct LambdaScan {
+  static constexpr int d = 3;
+  double a = theory::local_exponent(d);  // the limit law's exponent
+  std::uint64_t n = 0;
+  SimulationResult r;
+};
+LambdaScan lambda_scan(Engine& engine, const ClaimSettings& s, const std::vector<double>& lambdas, std::uint64_t seed,
+                       const ProgressCallback& progress) {
+  LambdaScan scan;
+  scan.n = s.quick ? 100000 : 1000000;
+  scan.r = at_lambdas(engine, LambdaScan::d, scan.n, s.quick ? 150 : 500, lambdas, seed, progress);
+  return scan;
+}
+
 ClaimResult critical_law(Engine& engine, const ClaimSettings& s, const ProgressCallback& progress) {
   ClaimResult c;
   c.title = "The critical limit law";
   c.claim = "At beta = lambda (n c_d)^{2/(d-1)} a finite set of nearest keys keeps macroscopic weight: w_max and the "
             "top weights converge to those of the Poisson limit law.";
   const std::vector<double> lambdas = {0.25, 0.5, 1.0, 2.0, 4.0};
-  const int d = 3;
-  const double a = theory::local_exponent(d);
-  const std::uint64_t n = s.quick ? 100000 : 1000000, trials = s.quick ? 150 : 500;
-  const SimulationResult r = at_lambdas(engine, d, n, trials, lambdas, s.seed, progress);
+  const LambdaScan scan = lambda_scan(engine, s, lambdas, s.seed, progress);
+  const SimulationResult& r = scan.r;
+  const double a = scan.a;
+  const std::uint64_t n = scan.n;
   c.prediction = "E[W_(1)] .. E[W_(3)] of the limit law with a = 1 (theory's exact sampler, 4000 draws).";
   c.table.header = {"lambda", "rank", "measured (n = " + std::to_string(n) + ")", "limit law", "z"};
   PlotSeries w1{"w_max measured (± 2 SE)", {}, {}, {}, false}, w2{"W_(2) measured", {}, {}, {}, false},
@@ -319,10 +334,9 @@ ClaimResult supercritical_collapse(Engine& engine, const ClaimSettings& s, const
   c.claim = "Far above the critical scale all the weight goes to the nearest key: w_max -> 1, with 1 - w_max falling "
             "like 1/lambda, as the critical limit law's tail does.";
   const std::vector<double> lambdas = {4, 16, 64, 256, 1024};
-  const int d = 3;
-  const double a = theory::local_exponent(d);
-  const std::uint64_t n = s.quick ? 100000 : 1000000, trials = s.quick ? 150 : 500;
-  const SimulationResult r = at_lambdas(engine, d, n, trials, lambdas, s.seed ^ 0x5c, progress);
+  const LambdaScan scan = lambda_scan(engine, s, lambdas, s.seed ^ 0x5c, progress);
+  const SimulationResult& r = scan.r;
+  const double a = scan.a;
   c.prediction = "E[1 - W_(1)] of the critical law at each lambda (exact sampler), falling to 0.";
   c.table.header = {"lambda", "measured 1 - w_max", "limit law", "z"};
   PlotSeries pts{"measured (± 2 SE)", {}, {}, {}, false}, line{"limit law", {}, {}, {}, true};

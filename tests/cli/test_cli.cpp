@@ -639,7 +639,7 @@ TEST_F(Cli, CriticalWithTheOrderSamplerReachesTheLocalRegime) {
 }
 
 // analyze: the CLI's refusals (exit 2, one line naming the input, no file written), and --figures writing
-// verify's files for scripts/figures.py.
+// the files scripts/figures.py draws.
 TEST_F(Cli, AnalyzeStoredSweeps) {
   const CliRun sweep = run_cli("sweep --d 3 --n 1000,10000 --beta-spec critical:0.1..10x12 --trials 40 --store-trials "
                                "--quiet --out " + at("s"));
