@@ -85,14 +85,19 @@ void register_verify(CLI::App& app) {
     token_options.threads = engine->options().threads;
     const auto tokens = distribute(make_self_attention_engine(choice, token_options));
     settings.n_scale = engine->accelerator() ? 100.0 : static_cast<double>(process_count());
+    settings.launcher = process_count() > 1 ? fmt::format("mpirun -np {} ", process_count()) : "";
+    settings.backend = o->backend == "auto" ? "" : o->backend;
     std::vector<std::string> files = {"report.html", "report.md", "summary.json"};
     check_output_folder("out", o->out, files);
     const std::filesystem::path out(o->out);
     if (is_root_process())
       for (const char* folder : {"claims", "figures"}) std::filesystem::create_directories(out / folder);
     const nlohmann::json fingerprint = claim_fingerprint(settings, *engine);
-    const ReportInfo info{fmt::format("attnlim verify{}{} --out {}", o->quick ? " --quick" : "",
-                                      settings.seed != 1 ? fmt::format(" --seed {}", settings.seed) : "", o->out),
+    const ReportInfo info{fmt::format("{}attnlim verify{}{}{}{} --out {}", settings.launcher,
+                                      sub->count("--claims") ? " --claims " + join_list(o->claims) : "",
+                                      o->quick ? " --quick" : "",
+                                      settings.seed != 1 ? fmt::format(" --seed {}", settings.seed) : "",
+                                      settings.backend.empty() ? "" : " --backend " + settings.backend, o->out),
                           o->quick ? "quick" : "default",
                           fmt::format("backend {} ({})", engine->name(), engine->device()), utc_now()};
     fmt::print("attnlim verify ({}): {} of {} claims, backend {} ({}), into {}\n", info.mode, chosen.size(),
@@ -129,7 +134,10 @@ void register_verify(CLI::App& app) {
         claim.title = "(not run)";
         claim.claim = claim.prediction = "";
         claim.rule = "not selected with --claims, and no earlier run with these settings in " + o->out;
-        claim.command = fmt::format("attnlim verify --claims {}{}", id, o->quick ? " --quick" : "");
+        claim.command = fmt::format("{}attnlim verify --claims {}{}{}{} --out {}", settings.launcher, id,
+                                    o->quick ? " --quick" : "",
+                                    settings.seed != 1 ? fmt::format(" --seed {}", settings.seed) : "",
+                                    settings.backend.empty() ? "" : " --backend " + settings.backend, o->out);
       }
       std::fflush(stdout);
       claims.push_back(claim);

@@ -30,9 +30,14 @@ std::string g(double v) { return fmt::format("{:.4g}", v); }
 std::string pm(double mean, double se) { return fmt::format("{:.5g} ± {:.2g}", mean, se); }
 std::string interval(double lo, double hi) { return fmt::format("[{:.4g}, {:.4g}]", lo, hi); }
 
+// The largest |z| so far; a z that is not a number (a NaN mean, a zero standard error) makes it infinite, so that
+// no rule of the form "every |z| <= 4" lets it pass.
+void widen(double& worst, double z) { worst = std::isfinite(z) ? std::max(worst, std::abs(z)) : HUGE_VAL; }
+
 std::string command_for(const std::string& id, const ClaimSettings& s) {
-  return fmt::format("attnlim verify --claims {}{}{}", id, s.quick ? " --quick" : "",
-                     s.seed != 1 ? fmt::format(" --seed {}", s.seed) : "");
+  return fmt::format("{}attnlim verify --claims {}{}{}{} --out out/verify-{}", s.launcher, id, s.quick ? " --quick" : "",
+                     s.seed != 1 ? fmt::format(" --seed {}", s.seed) : "",
+                     s.backend.empty() ? "" : " --backend " + s.backend, id);
 }
 
 // Mean and standard error of one observable at beta number b over the trials of r.
@@ -185,8 +190,9 @@ ClaimResult subcritical_bias(Engine& engine, const ClaimSettings& s, const Progr
     const Moments m = moments_of(sub.r, static_cast<int>(b), Observable::bias);
     const double pred = theory::bias(sub.d, sub.betas[b]);
     const double z = (m.mean - pred) / m.stderr_of_mean();
-    worst = std::max(worst, std::abs(z));
-    c.table.rows.push_back({g(sub.betas[b]), pm(m.mean, m.stderr_of_mean()), g(pred), fmt::format("{:+.2f}", z)});
+    widen(worst, z);
+    c.table.rows.push_back(
+        {g(sub.betas[b]), pm(m.mean, m.stderr_of_mean()), fmt::format("{:.6g}", pred), fmt::format("{:+.2f}", z)});
     c.numbers[fmt::format("beta {}", g(sub.betas[b]))] = {{"measured", m.mean}, {"stderr", m.stderr_of_mean()}, {"predicted", pred}};
     pts.x.push_back(sub.betas[b]);
     pts.y.push_back(m.mean);
@@ -310,7 +316,7 @@ ClaimResult critical_law(Engine& engine, const ClaimSettings& s, const ProgressC
     for (int k = 0; k < 3; ++k) {
       const double se = std::hypot(meas[k].stderr_of_mean(), law[k].stderr_of_mean());
       const double z = (meas[k].mean - law[k].mean) / se;
-      worst = std::max(worst, std::abs(z));
+      widen(worst, z);
       c.table.rows.push_back({g(lambdas[b]), std::to_string(k + 1), pm(meas[k].mean, meas[k].stderr_of_mean()),
                               pm(law[k].mean, law[k].stderr_of_mean()), fmt::format("{:+.2f}", z)});
     }
@@ -348,7 +354,7 @@ ClaimResult supercritical_collapse(Engine& engine, const ClaimSettings& s, const
     const double gap = 1 - w.mean, law_gap = 1 - law[0].mean;
     const double se = std::hypot(w.stderr_of_mean(), law[0].stderr_of_mean());
     const double z = se > 0 ? (gap - law_gap) / se : 0.0;
-    worst = std::max(worst, std::abs(z));
+    widen(worst, z);
     falling = falling && gap <= last + 2 * w.stderr_of_mean();
     last = gap;
     c.table.rows.push_back({g(lambdas[b]), pm(gap, w.stderr_of_mean()), pm(law_gap, law[0].stderr_of_mean()),
@@ -358,11 +364,11 @@ ClaimResult supercritical_collapse(Engine& engine, const ClaimSettings& s, const
   }
   c.numbers = {{"one_minus_w_max_at_largest_lambda", last}, {"max_abs_z", worst}};
   c.figure = {"1 - w_max far above the critical scale (d = 3)", "lambda", "1 - w_max", true, true, {pts, line}};
-  const bool small = last < 0.01;
-  c.verdict = falling && small && worst <= 4 ? Verdict::agrees : Verdict::disagrees;
-  c.rule = fmt::format("agrees when 1 - w_max falls with lambda (within 2 SE), is below 0.01 at lambda = {} ({:.2g}), "
-                       "and every |z| against the limit law is <= 4 (largest {:.2f}).",
-                       g(lambdas.back()), last, worst);
+  c.verdict = falling && worst <= 4 ? Verdict::agrees : Verdict::disagrees;
+  c.rule = fmt::format("agrees when 1 - w_max falls with lambda (within 2 SE) and every |z| against the limit law is "
+                       "<= 4 (largest {:.2f}; {:.2g} at lambda = {}). At large lambda a trial's 1 - w_max is large only "
+                       "on a near-tie of the two nearest keys (about 1/lambda of the trials), so the last z are weak.",
+                       worst, last, g(lambdas.back()));
   return c;
 }
 
@@ -385,20 +391,31 @@ ClaimResult heat_equation(Engine& engine, const ClaimSettings& s, const Progress
   for (std::size_t b = 0; b < r.drift.size(); ++b) {
     const HeatDrift& dr = r.drift[b];
     const double z = (dr.mean - dr.exact) / dr.stderr_;
-    worst = std::max(worst, std::abs(z));
+    widen(worst, z);
     c.table.rows.push_back({g(dr.beta), "drift", pm(dr.mean, dr.stderr_), g(dr.exact), g(dr.first_order), fmt::format("{:+.2f}", z)});
     pts.x.push_back(dr.beta), pts.y.push_back(dr.mean), pts.error.push_back(2 * dr.stderr_);
     for (const HeatGrowth& gr : r.growth[b]) {
       const double zg = (gr.estimate - gr.exact) / gr.stderr_;
-      worst = std::max(worst, std::abs(zg));
+      widen(worst, zg);
       c.table.rows.push_back({g(gr.beta), fmt::format("growth l = {}", gr.l), pm(gr.estimate, gr.stderr_), g(gr.exact),
                               g(gr.first_order), fmt::format("{:+.2f}", zg)});
     }
   }
   c.figure = {"the drift of one attention step", "beta", "drift", true, true, {pts, line}};
-  c.numbers = {{"max_abs_z", worst}};
-  c.verdict = worst <= 4 ? Verdict::agrees : Verdict::disagrees;
-  c.rule = fmt::format("agrees when every |z| against the n = infinity value is <= 4: the largest is {:.2f}.", worst);
+  // The heat equation is the first-order law: at the largest beta the n = infinity values must be near it (the drift
+  // within 2%, each growth's excess over 1 within 10%).
+  double first_order_gap = 0;
+  const HeatDrift& top = r.drift.back();
+  first_order_gap = std::abs(top.exact / top.first_order - 1) / 0.02;
+  for (const HeatGrowth& gr : r.growth.back())
+    first_order_gap = std::max(first_order_gap, std::abs((gr.exact - 1) / (gr.first_order - 1) - 1) / 0.10);
+  c.numbers = {{"max_abs_z", worst}, {"first_order_gap", first_order_gap}};
+  c.verdict = worst > 4 ? Verdict::disagrees : first_order_gap <= 1 ? Verdict::agrees : Verdict::pre_asymptotic;
+  c.rule = fmt::format("agrees when every |z| against the n = infinity value is <= 4 (the largest is {:.2f}) and, at "
+                       "beta = {}, the n = infinity drift is within 2% of the first-order law and each growth's excess "
+                       "over 1 within 10% of l(l+d-2)/beta ({}: {:.2f} of the allowance); pre-asymptotic when only the "
+                       "first holds.",
+                       worst, g(top.beta), first_order_gap <= 1 ? "they are" : "they are not", first_order_gap);
   return c;
 }
 

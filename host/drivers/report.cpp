@@ -55,6 +55,20 @@ Plot plot_from_json(const nlohmann::json& j) {
 }
 
 
+// A Markdown table cell: the characters that would end the cell or start emphasis, escaped.
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|' || c == '*' || c == '_' || c == '\\') out += '\\';
+    if (c == '<') {
+      out += "&lt;";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 std::string counts_line(const std::vector<ClaimResult>& claims) {
   int counts[4] = {0, 0, 0, 0};
   for (const ClaimResult& c : claims) ++counts[static_cast<int>(c.verdict)];
@@ -152,13 +166,13 @@ std::string report_markdown(const std::vector<ClaimResult>& claims, const Report
     }
     m += fmt::format("**Claim.** {}\n\n**Prediction.** {}\n\n", c.claim, c.prediction);
     m += "|";
-    for (const auto& cell : c.table.header) m += " " + cell + " |";
+    for (const auto& cell : c.table.header) m += " " + markdown_cell(cell) + " |";
     m += "\n|";
     for (std::size_t i = 0; i < c.table.header.size(); ++i) m += "---|";
     m += "\n";
     for (const auto& row : c.table.rows) {
       m += "|";
-      for (const auto& cell : row) m += " " + cell + " |";
+      for (const auto& cell : row) m += " " + markdown_cell(cell) + " |";
       m += "\n";
     }
     m += fmt::format("\n![{}](figures/{}.svg)\n\n**Verdict: {}.** {}\n\nReproduce this section alone: `{}` ({:.0f} s here)\n",

@@ -19,7 +19,7 @@ ClaimResult sample_claim() {
   c.title = "The subcritical bias";
   c.claim = "E[bias] -> 1 - A_d(beta) & nothing < else";
   c.prediction = "1 - A_d";
-  c.table = {{"beta", "measured"}, {{"0.5", "0.1 ± 0.01"}, {"2", "0.05 ± 0.002"}}};
+  c.table = {{"beta", "measured"}, {{"0.5", "0.1 ± 0.01"}, {"2", "0.05 ± 0.002"}, {"mix:0.9*a|b", "x_y"}}};
   c.figure = {"bias", "beta", "1 - <q, O>", true, true,
               {{"measured", {0.5, 2, -1}, {0.1, 0.05, 0.3}, {0.01, 0.002, 0.1}, false},
                {"theory", {0.5, 2}, {0.11, std::nan("")}, {}, true}}};
@@ -58,6 +58,7 @@ TEST(Report, HtmlMarkdownAndSummarySayTheSame) {
   EXPECT_EQ(html.find("nothing < else"), std::string::npos);
   EXPECT_NE(html.find("<td>0.05 ± 0.002</td>"), std::string::npos);
   EXPECT_NE(md.find("| 0.05 ± 0.002 |"), std::string::npos);
+  EXPECT_NE(md.find("| mix:0.9\\*a\\|b | x\\_y |"), std::string::npos) << md;  // no extra cell, no emphasis
   EXPECT_NE(md.find("![bias](figures/subcritical-bias.svg)"), std::string::npos);
   EXPECT_NE(md.find("**Verdict: pre-asymptotic.**"), std::string::npos);
   // Two figures (not the skipped claim's), each a complete <svg> element.

@@ -34,6 +34,16 @@ def test_every_claim_is_in_the_report_with_a_verdict(report):
     assert summary["mode"] == "quick"
 
 
+def md_cell(text):
+    """A table cell as report.md writes it (drivers/report.cpp: markdown_cell)."""
+    out = ""
+    for ch in text:
+        if ch in "|*_\\":
+            out += "\\"
+        out += "&lt;" if ch == "<" else ch
+    return out
+
+
 def cells(claim_json):
     table = claim_json["table"]
     return [cell for row in table["rows"] for cell in row]
@@ -55,9 +65,20 @@ def test_markdown_and_json_agree_with_the_html(report):
         assert f"**Verdict: {entry['verdict']}.**" in md
         for cell in cells(claim):
             assert f"<td>{cell}</td>" in section, (entry["id"], cell)
-            assert f"| {cell} |" in md, (entry["id"], cell)
-        # The key numbers of summary.json are the claim's own.
+            assert f"| {md_cell(cell)} |" in md, (entry["id"], cell)
+        # Every Markdown table row has as many cells as the header (an unescaped | would add one).
+        columns = len(claim["table"]["header"])
+        for line in md.splitlines():
+            if line.startswith("|"):
+                assert len(re.findall(r"(?<!\\)\|", line)) == columns + 1, (entry["id"], line)
+        # The key numbers of summary.json are the ones its tables and rules show.
         assert entry["numbers"] == claim["numbers"]
+        if entry["id"] == "critical-exponent":
+            for d in (3, 4, 5, 6):
+                shown = f"{entry['numbers'][f'd{d}']['exponent']:.4f}"
+                assert f"<td>{shown}</td>" in section and f"| {shown} |" in md, (d, shown)
+        if "max_abs_z" in entry["numbers"] and entry["numbers"]["max_abs_z"] is not None:
+            assert f"{entry['numbers']['max_abs_z']:.2f}" in entry["rule"], entry["id"]
     # Figures: inline SVG in the HTML, files beside the Markdown.
     assert page.count("<svg") == len(CLAIMS)
     for claim_id in CLAIMS:

@@ -58,7 +58,7 @@ nlohmann::json report_summary(const std::vector<ClaimResult>& claims, const Repo
 // ---- the claims (host/drivers/claims.cpp) ----------------------------------------------------------------
 
 // Raised whenever a claim's measurement or rule changes, so that cached claims (verify's claims/) are run again.
-constexpr int kClaimsVersion = 1;
+constexpr int kClaimsVersion = 2;
 
 // The claims in report order.
 const std::vector<std::string>& claim_ids();
@@ -69,6 +69,9 @@ struct ClaimSettings {
   // Larger n where more than 2 CPU cores carry the work: critical-exponent's largest n is multiplied by this
   // (verify: 100 on a GPU, else the number of MPI ranks; 1 alone).
   double n_scale = 1;
+  // What the reproduce command needs besides --claims, --quick and --seed: the launcher ("mpirun -np 4 ", or
+  // "") and --backend when it was not auto.
+  std::string launcher, backend;
 };
 // The engines the claims run on: keys one by one (CPU or CUDA), the order-statistics engine (head-dim-crossover)
 // and the self-attention engine (log-n-self-attention); each may be split over MPI ranks.
