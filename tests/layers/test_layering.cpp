@@ -46,7 +46,7 @@ std::string layer_of(const fs::path& relative) {
       {"include/attnlim/theory/", "theory"},   {"include/attnlim/io/", "io"},
       {"host/model/", "keys"},                 {"host/state/", "state"},
       {"host/cpu/", "engine"},                 {"host/engine/", "engine"},
-      {"host/order/", "engine"},               {"host/parallel/", "engine"},
+      {"host/order/", "engine"},               {"host/distributed/", "engine"},
       {"cuda/", "engine"},                     {"host/analysis/", "analysis"},
       {"host/drivers/", "drivers"},            {"host/theory/", "theory"},
       {"host/io/", "io"},                      {"host/cli/", "cli"},

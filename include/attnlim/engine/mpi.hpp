@@ -3,7 +3,7 @@
 // and writes (core/ranks.hpp). Built with OpenMPI where CMake finds it (ATTNLIM_MPI=AUTO); without it, or
 // when the process was not started by an MPI launcher, the process is rank 0 of 1 and nothing changes.
 //
-// How work is split (host/parallel/mpi.cpp):
+// How work is split (host/distributed/mpi.cpp):
 // - Trials: with at least as many trials as ranks (and always for the order-statistics engine), each rank
 //   runs a contiguous block of trials. Every trial is computed whole by the same code as in one process, so
 //   the states and the JSON are identical bit for bit for any number of ranks.

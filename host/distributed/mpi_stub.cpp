@@ -1,4 +1,4 @@
-// Linked instead of host/parallel/mpi.cpp when attnlim is built without MPI (ATTNLIM_MPI=OFF, or AUTO and no
+// Linked instead of host/distributed/mpi.cpp when attnlim is built without MPI (ATTNLIM_MPI=OFF, or AUTO and no
 // MPI found): every process is a single rank, engines run as they are.
 #include <cstdio>
 #include <cstdlib>
