@@ -40,14 +40,6 @@ std::string command_for(const std::string& id, const ClaimSettings& s) {
                      s.backend.empty() ? "" : " --backend " + s.backend, id);
 }
 
-// Mean and standard error of one observable at beta number b over the trials of r.
-Moments moments_of(const SimulationResult& r, int b, Observable o) {
-  Moments m;
-  const double unit = std::exp(r.log_unit(o));
-  for (double v : r.values[b][index_of(o)]) m.add(v * unit);
-  return m;
-}
-
 RunSpec uniform_spec(int d, std::uint64_t n, std::uint64_t seed, bool output_vector) {
   RunSpec spec;
   spec.keys = UniformKeys{d};
@@ -187,7 +179,7 @@ ClaimResult subcritical_bias(Engine& engine, const ClaimSettings& s, const Progr
   PlotSeries pts{"measured (± 2 SE)", {}, {}, {}, false}, line{"1 - A_d(beta)", {}, {}, {}, true};
   double worst = 0;
   for (std::size_t b = 0; b < sub.betas.size(); ++b) {
-    const Moments m = moments_of(sub.r, static_cast<int>(b), Observable::bias);
+    const Moments m = sub.r.summary(static_cast<int>(b), Observable::bias).moments;
     const double pred = theory::bias(sub.d, sub.betas[b]);
     const double z = (m.mean - pred) / m.stderr_of_mean();
     widen(worst, z);
@@ -349,7 +341,7 @@ ClaimResult supercritical_collapse(Engine& engine, const ClaimSettings& s, const
   double worst = 0, last = 1;
   bool falling = true;
   for (std::size_t b = 0; b < lambdas.size(); ++b) {
-    const Moments w = moments_of(r, static_cast<int>(b), Observable::w_max);
+    const Moments w = r.summary(static_cast<int>(b), Observable::w_max).moments;
     const std::vector<Moments> law = law_top_weights(a, lambdas[b], 1, 4000, s.seed ^ 0x5c5);
     const double gap = 1 - w.mean, law_gap = 1 - law[0].mean;
     const double se = std::hypot(w.stderr_of_mean(), law[0].stderr_of_mean());
@@ -404,9 +396,8 @@ ClaimResult heat_equation(Engine& engine, const ClaimSettings& s, const Progress
   c.figure = {"the drift of one attention step", "beta", "drift", true, true, {pts, line}};
   // The heat equation is the first-order law: at the largest beta the n = infinity values must be near it (the drift
   // within 2%, each growth's excess over 1 within 10%).
-  double first_order_gap = 0;
   const HeatDrift& top = r.drift.back();
-  first_order_gap = std::abs(top.exact / top.first_order - 1) / 0.02;
+  double first_order_gap = std::abs(top.exact / top.first_order - 1) / 0.02;
   for (const HeatGrowth& gr : r.growth.back())
     first_order_gap = std::max(first_order_gap, std::abs((gr.exact - 1) / (gr.first_order - 1) - 1) / 0.10);
   c.numbers = {{"max_abs_z", worst}, {"first_order_gap", first_order_gap}};
