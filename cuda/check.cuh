@@ -3,6 +3,7 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <string>
 
 #include "attnlim/engine/cuda_runtime.hpp"
@@ -19,6 +20,28 @@
 // Check the launch just made: configuration errors show at once; execution errors surface at the
 // next synchronising call, which is itself checked.
 #define ATTNLIM_CUDA_CHECK_LAUNCH(kernel) ::attnlim::cuda::detail::check_launch(#kernel, __FILE__, __LINE__)
+
+namespace attnlim::cuda {
+
+// kernel<<<grid, block, shared_bytes>>>(args...): the one spelling of a launch, which the host emulator
+// (tests/emulator) runs as fibers. Check it with ATTNLIM_CUDA_CHECK_LAUNCH as before.
+template <class... Params, class... Args>
+void launch(void (*kernel)(Params...), dim3 grid, dim3 block, std::size_t shared_bytes, const Args&... args) {
+#if defined(ATTNLIM_EMULATED_DEVICE)
+  attnlim_emu::launch(grid, block, shared_bytes, [&] { kernel(args...); });
+#else
+  kernel<<<grid, block, shared_bytes>>>(args...);
+#endif
+}
+
+}  // namespace attnlim::cuda
+
+// `extern __shared__ type name[]`: the block's dynamic shared memory (the host emulator's own spelling there).
+#if defined(ATTNLIM_EMULATED_DEVICE)
+#define ATTNLIM_DYNAMIC_SHARED(type, name) ATTNLIM_EMULATED_DYNAMIC_SHARED(type, name)
+#else
+#define ATTNLIM_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#endif
 
 namespace attnlim::cuda::detail {
 

@@ -99,8 +99,8 @@ std::vector<std::uint32_t> curand_philox_blocks(std::uint64_t seed, std::uint32_
   DeviceArray<std::uint32_t> buffer(4 * count);  // before any host copy: too large is a DeviceError
   constexpr int kThreads = 256;
   const std::uint64_t blocks = std::min<std::uint64_t>((count + kThreads - 1) / kThreads, 65535);
-  curand_philox_kernel<<<static_cast<unsigned>(blocks), kThreads>>>(seed, trial, draw, first, count,
-                                                                    buffer.get());
+  launch(curand_philox_kernel, static_cast<unsigned>(blocks), kThreads, 0, seed, trial, draw, first, count,
+         buffer.get());
   ATTNLIM_CUDA_CHECK_LAUNCH(curand_philox_kernel);
   return buffer.download(4 * count);
 }

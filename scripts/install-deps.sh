@@ -4,7 +4,7 @@
 # expected at /usr/local/cuda; without it the CPU backend still builds (ATTNLIM_CUDA=AUTO).
 set -euo pipefail
 packages=(build-essential cmake ninja-build libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
-          libboost-dev libboost-math-dev libfmt-dev libomp-dev libopenblas-dev libopenmpi-dev openmpi-bin
+          libboost-dev libboost-math-dev libboost-context-dev libfmt-dev libomp-dev libopenblas-dev libopenmpi-dev openmpi-bin
           pybind11-dev python3-dev python3 python3-numpy python3-pandas python3-matplotlib python3-pytest)
 missing=()
 for p in "${packages[@]}"; do

@@ -56,12 +56,12 @@ unsigned wave_blocks(Kernel kernel, std::uint64_t work) {
 double philox_rate_seconds(std::uint64_t blocks, std::uint64_t seed, std::uint64_t* checksum) {
   DeviceScalar<unsigned long long> fold;
   const unsigned grid = wave_blocks(philox_fold_kernel, blocks);
-  philox_fold_kernel<<<grid, kRateThreads>>>(std::min<std::uint64_t>(blocks, 1u << 20), seed ^ 1u, fold.get());
+  launch(philox_fold_kernel, grid, kRateThreads, 0, std::min<std::uint64_t>(blocks, 1u << 20), seed ^ 1u, fold.get());
   ATTNLIM_CUDA_CHECK_LAUNCH(philox_fold_kernel);  // warm-up
   fold.clear();
   EventTimer timer;
   timer.start();
-  philox_fold_kernel<<<grid, kRateThreads>>>(blocks, seed, fold.get());
+  launch(philox_fold_kernel, grid, kRateThreads, 0, blocks, seed, fold.get());
   ATTNLIM_CUDA_CHECK_LAUNCH(philox_fold_kernel);
   const double seconds = timer.stop_seconds();
   if (checksum) *checksum = fold.read();
@@ -72,12 +72,12 @@ double normal_rate_seconds(std::uint64_t normals, std::uint64_t seed, double* ch
   const std::uint64_t blocks = (normals + 3) / 4;
   DeviceScalar<double> sum;
   const unsigned grid = wave_blocks(normal_sum_kernel, blocks);
-  normal_sum_kernel<<<grid, kRateThreads>>>(std::min<std::uint64_t>(blocks, 1u << 20), seed ^ 1u, sum.get());
+  launch(normal_sum_kernel, grid, kRateThreads, 0, std::min<std::uint64_t>(blocks, 1u << 20), seed ^ 1u, sum.get());
   ATTNLIM_CUDA_CHECK_LAUNCH(normal_sum_kernel);  // warm-up
   sum.clear();
   EventTimer timer;
   timer.start();
-  normal_sum_kernel<<<grid, kRateThreads>>>(blocks, seed, sum.get());
+  launch(normal_sum_kernel, grid, kRateThreads, 0, blocks, seed, sum.get());
   ATTNLIM_CUDA_CHECK_LAUNCH(normal_sum_kernel);
   const double seconds = timer.stop_seconds();
   if (checksum) *checksum = sum.read();

@@ -153,8 +153,8 @@ TrialState reduce_chunk(const RunSpec& config, Generator& generator, Workspace& 
   const std::uint64_t count_normals = (keys * w.d + 1) / 2 * 2;  // cuRAND's normals come in pairs
   ATTNLIM_CURAND_CHECK(generator.api.normals(generator.handle, raw(w.normals), count_normals, 0.0, 1.0));
   const std::uint64_t blocks = std::min<std::uint64_t>((keys + kDistanceThreads - 1) / kDistanceThreads, 1u << 16);
-  distances_from_normals<<<static_cast<unsigned>(blocks), kDistanceThreads>>>(raw(w.normals), keys, w.d, first_key,
-                                                                                raw(w.distance), raw(w.index));
+  launch(distances_from_normals, static_cast<unsigned>(blocks), kDistanceThreads, 0, raw(w.normals), keys, w.d,
+         first_key, raw(w.distance), raw(w.index));
   ATTNLIM_CUDA_CHECK_LAUNCH(distances_from_normals);
 
   TrialState state(nb, 0, config.top_k);

@@ -117,8 +117,9 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
     for (std::uint64_t launch = 0; launch < plan.launches_per_trial; ++launch) {
       fused.key_begin = range.key_begin + launch * plan.chunk;
       fused.key_end = range.key_end - fused.key_begin > plan.chunk ? fused.key_begin + plan.chunk : range.key_end;
-      fused_trial_kernel<Model, Tier, Vector>
-          <<<dim3(static_cast<unsigned>(bx), static_cast<unsigned>(trials_now)), kThreads>>>(fused, grid, model);
+      cuda::launch(fused_trial_kernel<Model, Tier, Vector>,
+                   dim3(static_cast<unsigned>(bx), static_cast<unsigned>(trials_now)), kThreads, 0, fused, grid,
+                   model);
       ATTNLIM_CUDA_CHECK_LAUNCH(fused_trial_kernel);
       if (k > 0)
         sort_candidates(buf.cand_distance.get(), buf.cand_index.get(), buf.sorted_distance.get(),

@@ -59,7 +59,7 @@ __global__ void __launch_bounds__(kMergeThreads) merge_kernel(const MergeArgs a,
 }  // namespace
 
 void launch_merge(const MergeArgs& args, const BetaGrid& grid, std::uint64_t trials) {
-  merge_kernel<<<static_cast<unsigned>(trials), kMergeThreads>>>(args, grid);
+  launch(merge_kernel, static_cast<unsigned>(trials), kMergeThreads, 0, args, grid);
   ATTNLIM_CUDA_CHECK_LAUNCH(merge_kernel);
 }
 

@@ -29,7 +29,7 @@ std::size_t shared_bytes(int d) {
 __global__ void self_attention_layer(const float* __restrict__ tokens, long long n, int d, double beta,
                                      double* __restrict__ next, double* __restrict__ self_weight,
                                      double* __restrict__ entropy) {
-  extern __shared__ unsigned char shared[];
+  ATTNLIM_DYNAMIC_SHARED(unsigned char, shared);
   double* acc = reinterpret_cast<double*>(shared);               // kTQ x d
   float* keys = reinterpret_cast<float*>(acc + kTQ * d);          // kTK x d
   float* queries = keys + kTK * d;                                // kTQ x d
@@ -102,8 +102,8 @@ std::vector<LayerStats> self_attention_layers(const SelfAttentionSpec& spec, std
   for (int layer = 0; layer < spec.layers; ++layer) {
     device_tokens.upload(std::vector<float>(tokens.begin(), tokens.end()));
     const unsigned blocks = static_cast<unsigned>((n + kTQ - 1) / kTQ);
-    self_attention_layer<<<blocks, kTQ, bytes>>>(device_tokens.get(), n, d, spec.beta, next.get(), self.get(),
-                                                 entropy.get());
+    launch(self_attention_layer, blocks, kTQ, bytes, device_tokens.get(), n, d, spec.beta, next.get(), self.get(),
+           entropy.get());
     ATTNLIM_CUDA_CHECK_LAUNCH(self_attention_layer);
     ATTNLIM_CUDA_CHECK(cudaDeviceSynchronize());
     tokens = next.download(tokens.size());

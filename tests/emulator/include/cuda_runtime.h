@@ -1,0 +1,154 @@
+// The host emulator's stand-in for <cuda_runtime.h> (tests/emulator/README.md). cuda/'s sources compile with
+// the host compiler against this header: kernels are plain functions run by tests/emulator/emulator.cpp, one
+// fiber per CUDA thread, blocks on the host's cores; device memory is host memory with a guard page after
+// every allocation. It declares only what cuda/ uses; anything else fails to compile, on purpose.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#define ATTNLIM_EMULATED_DEVICE 1
+
+// Execution-space qualifiers: nothing on the host.
+#define __host__
+#define __device__
+#define __global__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+// Shared memory: one instance per host thread, and a host thread runs one block at a time (emulator.cpp).
+#define __shared__ static thread_local
+// `extern __shared__ T name[]` has no host spelling; cuda/check.cuh's ATTNLIM_DYNAMIC_SHARED uses this.
+#define ATTNLIM_EMULATED_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(::attnlim_emu::dynamic_shared())
+
+struct uint2 {
+  unsigned int x, y;
+};
+struct uint3 {
+  unsigned int x, y, z;
+};
+struct uint4 {
+  unsigned int x, y, z, w;
+};
+inline uint2 make_uint2(unsigned int x, unsigned int y) { return uint2{x, y}; }
+inline uint4 make_uint4(unsigned int x, unsigned int y, unsigned int z, unsigned int w) { return uint4{x, y, z, w}; }
+
+struct dim3 {
+  unsigned int x, y, z;
+  constexpr dim3(unsigned int vx = 1, unsigned int vy = 1, unsigned int vz = 1) : x(vx), y(vy), z(vz) {}
+};
+
+// The built-in variables of the block the calling host thread is running.
+extern thread_local uint3 threadIdx;
+extern thread_local uint3 blockIdx;
+extern thread_local dim3 blockDim;
+extern thread_local dim3 gridDim;
+
+// Device functions cuda/ calls that the host's <cmath> lacks.
+inline long long min(long long a, long long b) { return b < a ? b : a; }
+inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
+
+enum cudaError_t {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorMemoryAllocation = 2,
+  cudaErrorInvalidConfiguration = 9,
+  cudaErrorInvalidDevice = 101,
+  cudaErrorLaunchFailure = 719,
+};
+using cudaError = cudaError_t;
+
+enum cudaMemcpyKind {
+  cudaMemcpyHostToHost = 0,
+  cudaMemcpyHostToDevice = 1,
+  cudaMemcpyDeviceToHost = 2,
+  cudaMemcpyDeviceToDevice = 3,
+  cudaMemcpyDefault = 4,
+};
+enum cudaDeviceAttr {
+  cudaDevAttrMultiProcessorCount = 16,
+  cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
+};
+enum cudaFuncAttribute {
+  cudaFuncAttributeMaxDynamicSharedMemorySize = 8,
+};
+
+struct cudaDeviceProp {
+  char name[256];
+  int major, minor;
+  int multiProcessorCount;
+};
+struct cudaFuncAttributes {
+  int maxThreadsPerBlock;
+};
+using cudaEvent_t = struct attnlim_emu_event*;
+using cudaStream_t = struct attnlim_emu_stream*;
+
+const char* cudaGetErrorString(cudaError_t error);
+cudaError_t cudaGetLastError();
+cudaError_t cudaDeviceSynchronize();
+cudaError_t cudaGetDeviceCount(int* count);
+cudaError_t cudaGetDevice(int* device);
+cudaError_t cudaSetDevice(int device);
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device);
+cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int device);
+
+cudaError_t cudaMalloc(void** pointer, std::size_t bytes);
+template <class T>
+cudaError_t cudaMalloc(T** pointer, std::size_t bytes) {
+  return cudaMalloc(reinterpret_cast<void**>(pointer), bytes);
+}
+cudaError_t cudaFree(void* pointer);
+cudaError_t cudaMemset(void* pointer, int value, std::size_t bytes);
+cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind);
+
+cudaError_t cudaEventCreate(cudaEvent_t* event);
+cudaError_t cudaEventDestroy(cudaEvent_t event);
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = nullptr);
+cudaError_t cudaEventSynchronize(cudaEvent_t event);
+cudaError_t cudaEventElapsedTime(float* milliseconds, cudaEvent_t start, cudaEvent_t stop);
+
+namespace attnlim_emu {
+
+// Occupancy the emulated device reports for any kernel: blocks per multiprocessor for block_size threads.
+int occupancy(int block_size);
+// Runs body once per thread of grid x block (blocks in parallel on the host's cores, the threads of a block
+// as fibers switched at __syncthreads), with `shared_bytes` of dynamic shared memory per block.
+void launch(dim3 grid, dim3 block, std::size_t shared_bytes, const std::function<void()>& body);
+unsigned char* dynamic_shared();
+void syncthreads();
+
+}  // namespace attnlim_emu
+
+template <class Kernel>
+cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, Kernel, int block_size, std::size_t) {
+  *blocks = attnlim_emu::occupancy(block_size);
+  return cudaSuccess;
+}
+template <class Kernel>
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attributes, Kernel) {
+  attributes->maxThreadsPerBlock = 1024;
+  return cudaSuccess;
+}
+template <class Kernel>
+cudaError_t cudaFuncSetAttribute(Kernel, cudaFuncAttribute, int) {
+  return cudaSuccess;
+}
+
+inline void __syncthreads() { attnlim_emu::syncthreads(); }
+
+// Atomics: blocks run concurrently on host threads.
+inline unsigned long long atomicXor(unsigned long long* address, unsigned long long value) {
+  return __atomic_fetch_xor(address, value, __ATOMIC_RELAXED);
+}
+inline unsigned long long atomicAdd(unsigned long long* address, unsigned long long value) {
+  return __atomic_fetch_add(address, value, __ATOMIC_RELAXED);
+}
+inline double atomicAdd(double* address, double value) {
+  double old = 0.0;
+  __atomic_load(address, &old, __ATOMIC_RELAXED);
+  for (;;) {
+    double desired = old + value;
+    if (__atomic_compare_exchange(address, &old, &desired, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) return old;
+  }
+}

@@ -1,0 +1,145 @@
+// The host emulator's own properties (tests/emulator/README.md): barriers separate phases, CUB's block
+// reduction folds every thread, thread order can be reversed, memory faults and errors behave as on a device.
+// Named Cuda* so that the Emulated.Cuda* filter runs them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+#include <vector>
+
+#include <cub/block/block_reduce.cuh>
+#include <cub/device/device_segmented_radix_sort.cuh>
+#include <cuda_runtime.h>
+
+namespace {
+
+constexpr int kThreads = 64;
+
+// Thread t writes t into shared memory, waits, reads its neighbour's value, waits again, and sums the block
+// with cub::BlockReduce; thread 0 publishes both.
+__global__ void neighbour_kernel(int* neighbour, long long* total) {
+  __shared__ int slot[kThreads];
+  __shared__ typename cub::BlockReduce<long long, kThreads>::TempStorage temp;
+  const int t = static_cast<int>(threadIdx.x);
+  slot[t] = t + 1000 * static_cast<int>(blockIdx.x);
+  __syncthreads();
+  neighbour[blockIdx.x * kThreads + t] = slot[(t + 1) % kThreads];
+  const long long sum = cub::BlockReduce<long long, kThreads>(temp).Sum(t);
+  if (t == 0) total[blockIdx.x] = sum;
+}
+
+// A race: thread 0 reads what the last thread writes, with no barrier between them.
+__global__ void racy_kernel(int* out) {
+  __shared__ int value;
+  if (threadIdx.x == 0) value = 1;
+  if (threadIdx.x == kThreads - 1) value = 2;
+  __syncthreads();
+  if (threadIdx.x == 0) *out = value;
+}
+
+__global__ void throwing_kernel() {
+  if (threadIdx.x == 3) throw std::runtime_error("thread 3 fails");
+}
+
+__global__ void overrun_kernel(double* data, int count) { data[count] = 1.0; }
+
+template <class T>
+T* device_alloc(std::size_t count) {
+  T* p = nullptr;
+  EXPECT_EQ(cudaMalloc(&p, count * sizeof(T)), cudaSuccess);
+  return p;
+}
+
+}  // namespace
+
+TEST(CudaEmulator, BarriersSeparatePhasesAndBlockReduceFoldsEveryThread) {
+  constexpr int blocks = 5;
+  int* neighbour = device_alloc<int>(blocks * kThreads);
+  long long* total = device_alloc<long long>(blocks);
+  attnlim_emu::launch(dim3(blocks), dim3(kThreads), 0, [&] { neighbour_kernel(neighbour, total); });
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  std::vector<int> n(blocks * kThreads);
+  std::vector<long long> s(blocks);
+  ASSERT_EQ(cudaMemcpy(n.data(), neighbour, n.size() * sizeof(int), cudaMemcpyDeviceToHost), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(s.data(), total, s.size() * sizeof(long long), cudaMemcpyDeviceToHost), cudaSuccess);
+  for (int b = 0; b < blocks; ++b) {
+    EXPECT_EQ(s[b], kThreads * (kThreads - 1) / 2);
+    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(n[b * kThreads + t], (t + 1) % kThreads + 1000 * b);
+  }
+  cudaFree(neighbour);
+  cudaFree(total);
+}
+
+// Forward order lets the last thread's write win; reverse order (ATTNLIM_EMU_ORDER=reverse) thread 0's. The
+// test runs the kernel in a child with each order and requires the two answers to differ: the reverse order
+// exposes a race that one order hides.
+TEST(CudaEmulator, ReverseOrderExposesARace) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // the child re-executes: OpenMP's threads do not fork well
+  auto run = [](const char* order) {
+    setenv("ATTNLIM_EMU_ORDER", order, 1);
+    int* out = device_alloc<int>(1);
+    attnlim_emu::launch(dim3(1), dim3(kThreads), 0, [&] { racy_kernel(out); });
+    int value = 0;
+    cudaMemcpy(&value, out, sizeof value, cudaMemcpyDeviceToHost);
+    std::exit(value);
+  };
+  EXPECT_EXIT(run("forward"), testing::ExitedWithCode(2), "");
+  EXPECT_EXIT(run("reverse"), testing::ExitedWithCode(1), "");
+}
+
+TEST(CudaEmulator, SegmentedSortIsStableInRadixOrder) {
+  const std::vector<double> keys = {3.0, 1.0, 1.0, -0.0, 0.0, 2.0, /* segment 2 */ 5.0, 4.0};
+  const std::vector<std::uint64_t> values = {0, 1, 2, 3, 4, 5, 6, 7};
+  const std::vector<int> offsets = {0, 6, 8};
+  std::vector<double> sorted_keys(keys.size());
+  std::vector<std::uint64_t> sorted_values(values.size());
+  std::size_t bytes = 0;
+  ASSERT_EQ(cub::DeviceSegmentedRadixSort::SortPairs(nullptr, bytes, keys.data(), sorted_keys.data(), values.data(),
+                                                     sorted_values.data(), 8, 2, offsets.data(), offsets.data() + 1),
+            cudaSuccess);
+  std::vector<unsigned char> temp(bytes);
+  ASSERT_EQ(cub::DeviceSegmentedRadixSort::SortPairs(temp.data(), bytes, keys.data(), sorted_keys.data(),
+                                                     values.data(), sorted_values.data(), 8, 2, offsets.data(),
+                                                     offsets.data() + 1),
+            cudaSuccess);
+  EXPECT_EQ(sorted_values, (std::vector<std::uint64_t>{3, 4, 1, 2, 5, 0, 7, 6}));
+}
+
+// As on a device: a failed allocation is an error that does not stick; memory copies must stay inside an
+// allocation; a faulting kernel leaves a sticky error (in a child: it would poison every later test).
+TEST(CudaEmulator, ErrorsBehaveAsOnADevice) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  void* huge = nullptr;
+  EXPECT_EQ(cudaMalloc(&huge, std::size_t{1} << 44), cudaErrorMemoryAllocation);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorMemoryAllocation);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  double* small = device_alloc<double>(4);
+  double host[5] = {};
+  EXPECT_EQ(cudaMemcpy(host, small, 5 * sizeof(double), cudaMemcpyDeviceToHost), cudaErrorInvalidValue);
+  EXPECT_EQ(cudaMemcpy(small, host, 4 * sizeof(double), cudaMemcpyDeviceToHost), cudaErrorInvalidValue);
+  cudaGetLastError();
+  std::vector<double> fresh(4);
+  ASSERT_EQ(cudaMemcpy(fresh.data(), small, 4 * sizeof(double), cudaMemcpyDeviceToHost), cudaSuccess);
+  for (double x : fresh) EXPECT_TRUE(std::isnan(x)) << "unwritten device memory reads as NaN";
+  cudaFree(small);
+  EXPECT_EXIT(
+      {
+        attnlim_emu::launch(dim3(2), dim3(kThreads), 0, [] { throwing_kernel(); });
+        const bool sticky = cudaDeviceSynchronize() == cudaErrorLaunchFailure &&
+                            cudaGetLastError() == cudaErrorLaunchFailure && cudaMalloc(&huge, 8) != cudaSuccess;
+        std::exit(sticky ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "thread 3 fails");
+}
+
+TEST(CudaEmulator, AWritePastTheEndFaults) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        double* data = device_alloc<double>(512);  // 4 KiB: the last double touches the guard page
+        attnlim_emu::launch(dim3(1), dim3(1), 0, [&] { overrun_kernel(data, 512); });
+      },
+      "");
+}
