@@ -16,6 +16,11 @@ namespace attnlim::cuda {
 namespace detail {
 
 void throw_cuda_error(int code, const char* call, const char* file, int line) {
+  // A failed call also leaves its error as the runtime's last error, and the next launch check
+  // (cudaGetLastError) would report it again against an innocent kernel: the host emulator's first run showed
+  // a failed cudaMalloc resurface as "launch of fused_trial_kernel: out of memory". Clear it (a sticky error
+  // stays: it is returned again by every later call anyway).
+  cudaGetLastError();
   const char* base = std::strrchr(file, '/');
   base = base ? base + 1 : file;
   throw DeviceError(std::string(base) + ":" + std::to_string(line) + ": " + call + ": " +
