@@ -65,6 +65,7 @@ struct Contender {
   int threads;          // CPU threads (0 for cuda)
   std::string label;    // "cpu 2t", "cuda"
   std::string device;
+  bool shortcuts = true;  // cuda: LaunchOptions::shortcuts ("cuda-plain" runs without them)
 };
 
 // Seconds of one run of `trials` trials of every key of `spec` on the contender's engine (CUDA: timed with

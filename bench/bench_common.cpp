@@ -84,7 +84,11 @@ Timing repeat(const std::function<double()>& run, int repeats) {
 
 double run_once(const Contender& who, const attnlim::RunSpec& spec, std::uint64_t trials) {
 #if defined(ATTNLIM_WITH_CUDA)
-  if (who.backend == "cuda") return attnlim::cuda::fused_seconds(spec, trials);  // CUDA events, after its warm-up
+  if (who.backend == "cuda") {  // CUDA events, after its warm-up
+    attnlim::cuda::LaunchOptions options;
+    options.shortcuts = who.shortcuts;
+    return attnlim::cuda::fused_seconds(spec, trials, nullptr, options);
+  }
 #endif
   attnlim::EngineOptions options;
   options.threads = who.threads;

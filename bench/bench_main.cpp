@@ -1,13 +1,14 @@
 // attnlim_bench: keys/s of every engine and sampler tier, side by side with the baselines (NumPy,
 // PyTorch) run in the same invocation, and as a fraction of the random-number limit of the machine.
 //
-//   attnlim_bench [--d 3,16,128] [--tier full,projected] [--backend cpu,cuda] [--seconds 1.5]
+//   attnlim_bench [--d 3,16,128] [--tier full,projected] [--backend cpu,cuda,cuda-plain] [--seconds 1.5]
 //                 [--repeats 5] [--baseline numpy='/usr/bin/python3 bench/baseline_numpy.py'] [--jsonl F]
 //                 [--keys uniform 'vmf:kappa=2,angle=1.5' ...]
 //
 // --keys measures each key model (default: uniform only); a tier the model cannot use (projected for a
 // model not symmetric about q) is reported as not measured. The limits and baselines are uniform keys';
-// other models' rows carry neither.
+// other models' rows carry neither. cuda-plain is the fused kernel without its two exact shortcuts
+// (cuda::LaunchOptions::shortcuts), so that their gain is measured side by side in one run.
 // Every timed configuration runs once as a warm-up, then --repeats times; the median is reported.
 // n is calibrated per configuration so that one run lasts about --seconds. All runs and baselines at one
 // d share one absolute beta grid: lambdas x critical_scale(d, --grid-n) (THEORY.md section 2), so the
@@ -68,11 +69,12 @@ std::vector<Contender> contenders_of(Options& o, bool gpu, const std::string& wh
   }
   std::vector<Contender> out;
   for (const std::string& backend : o.backends) {
-    if (backend != "cpu" && backend != "cuda") throw attnlim::InputError("backend", "unknown backend '" + backend + "'");
+    if (backend != "cpu" && backend != "cuda" && backend != "cuda-plain")
+      throw attnlim::InputError("backend", "unknown backend '" + backend + "' (cpu, cuda, cuda-plain)");
     // Asked for by name: a benchmark that silently measures nothing would read as a pass.
-    if (backend == "cuda" && !gpu) throw std::runtime_error("--backend cuda requested but " + why);
-    if (backend == "cuda") {
-      out.push_back({backend, 0, backend, attnlim::cuda::device_name()});
+    if (backend != "cpu" && !gpu) throw std::runtime_error("--backend " + backend + " requested but " + why);
+    if (backend != "cpu") {  // cuda-plain: the fused kernel without its exact shortcuts, for the side by side
+      out.push_back({"cuda", 0, backend, attnlim::cuda::device_name(), backend == "cuda"});
       continue;
     }
     for (int t : o.threads) {
@@ -165,12 +167,12 @@ void measure_materialize(const Options& o, int d, const std::vector<double>& bet
 }
 
 void print_table(const std::vector<Row>& rows, const std::vector<std::string>& baseline_names) {
-  fmt::print("\n{:<7} {:>4} {:<26} {:<9} {:>13} {:>14} {:>9} {:>9}", "backend", "d", "keys", "tier", "n", "keys/s",
+  fmt::print("\n{:<10} {:>4} {:<26} {:<9} {:>13} {:>14} {:>9} {:>9}", "backend", "d", "keys", "tier", "n", "keys/s",
              "of limit", "of Philox");
   for (const auto& name : baseline_names) fmt::print(" {:>12}", "x " + name);
   fmt::print("\n");
   for (const Row& r : rows) {
-    fmt::print("{:<7} {:>4} {:<26} {:<9} {:>13} {:>14} {:>9} {:>9}", r.backend, r.d, r.keys, r.tier, r.n,
+    fmt::print("{:<10} {:>4} {:<26} {:<9} {:>13} {:>14} {:>9} {:>9}", r.backend, r.d, r.keys, r.tier, r.n,
                si(r.keys_per_s),
                r.limit > 0 ? fmt::format("{:.2f}", r.keys_per_s / r.limit) : std::string("-"),
                r.philox_limit > 0 ? fmt::format("{:.2f}", r.keys_per_s / r.philox_limit) : std::string("-"));
@@ -244,7 +246,7 @@ void run(Options& o) {
           const SamplerTier tier = tier_name == "full" ? SamplerTier::full : SamplerTier::projected;
           std::string why_not;
           if (!attnlim::supports_tier(keys, tier, &why_not)) {
-            fmt::print("{:>7} d={:<4} {:<26} {:<9} not measured: {}\n", who.label, d, attnlim::describe(keys), tier_name,
+            fmt::print("{:>10} d={:<4} {:<26} {:<9} not measured: {}\n", who.label, d, attnlim::describe(keys), tier_name,
                        why_not);
             continue;
           }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GPU stage 2 (under 6 minutes on an H100/H200), after stage 1 passed: how fast? From the same binaries:
 #   BIN=carry/bin bash bench/gpu_stage2.sh
-# 1. attnlim_bench on CUDA at d = 3, 16, 128, both tiers, beside the device limits (Philox, normals), the
+# 1. attnlim_bench on CUDA at d = 3, 16, 128, both tiers, with and without the fused kernel's exact shortcuts
+#    (cuda-plain: LaunchOptions::shortcuts off, bench/NOTES.md), beside the device limits (Philox, normals), the
 #    materialise-then-reduce path and the PyTorch baseline (float64 and float32), measured in the same run;
 # 2. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
 #    (the clocks the benchmark saw): speed of light, workloads, occupancy, stalls.
@@ -10,7 +11,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/gpu_common.sh" stage2
 
 echo "== attnlim_bench (cuda) beside PyTorch"
-timeout 240 "$bin/attnlim_bench" --backend cuda --d 3,16,128 --tier full,projected --seconds 1 --repeats 3 \
+timeout 240 "$bin/attnlim_bench" --backend cuda,cuda-plain --d 3,16,128 --tier full,projected --seconds 0.5 --repeats 3 \
   --materialize \
   --baseline torch="$python $here/baseline_torch.py" \
   --baseline torch_fp32="$python $here/baseline_torch.py --dtype float32" \

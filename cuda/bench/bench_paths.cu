@@ -84,15 +84,16 @@ double normal_rate_seconds(std::uint64_t normals, std::uint64_t seed, double* ch
   return seconds;
 }
 
-double fused_seconds(const RunSpec& spec, std::uint64_t trials, std::vector<TrialState>* states) {
+double fused_seconds(const RunSpec& spec, std::uint64_t trials, std::vector<TrialState>* states,
+                     const LaunchOptions& options) {
   RunSpec warm = spec;  // loads the module and touches the allocator before timing
   const std::uint64_t n = spec.n.count();
   warm.n = KeyCount::exact(std::min<std::uint64_t>(n, std::uint64_t{1} << 16));
   warm.top_k = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(spec.top_k), warm.n.count()));
-  run(warm, WorkRange::all_keys(warm, 1));
+  run(warm, WorkRange::all_keys(warm, 1), options);
   EventTimer timer;
   timer.start();
-  std::vector<TrialState> result = run(spec, WorkRange::all_keys(spec, trials));
+  std::vector<TrialState> result = run(spec, WorkRange::all_keys(spec, trials), options);
   const double seconds = timer.stop_seconds();
   if (states) *states = std::move(result);
   return seconds;

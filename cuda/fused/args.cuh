@@ -33,8 +33,11 @@ constexpr std::uint64_t kNoKey = ~std::uint64_t{0};  // sentinel index: never a 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 // Betas by value in the kernel parameters (constant bank): no global symbol, so concurrent calls are safe.
+// ascending[i]: the index of the i-th smallest beta (the scalar path stops at the first beta whose weights all
+// underflow, and every larger beta's do too).
 struct BetaGrid {
   double value[kMaxBetas];
+  int ascending[kMaxBetas];
   int count;
 };
 
@@ -74,6 +77,7 @@ struct FusedArgs {
   std::uint32_t first_trial;  // trial number of blockIdx.y == 0
   std::uint64_t key_begin, key_end;
   int top_k, tangent_dim;
+  bool shortcuts;             // LaunchOptions::shortcuts
   std::uint64_t region;       // doubles per thread in scratch: nb*td (vec) + td (tangential) + nb (factors)
   StateLayout layout;
   StateViews part;            // slot = blockIdx.y * gridDim.x + blockIdx.x (count, min, sums, vec)

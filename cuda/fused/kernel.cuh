@@ -22,7 +22,7 @@ __global__ void __launch_bounds__(kThreads) fused_trial_kernel(const FusedArgs a
   st.count = 0;
   st.min_distance = kInfinity;
   st.top_size = 0;
-  st.threshold = kInfinity;
+  st.threshold = seed_threshold(a);
   for (int b = 0; b < nb; ++b) st.s0[b] = st.s1[b] = st.s2[b] = 0.0;
 
   double* region = nullptr;

@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <new>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -79,10 +80,13 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
   BetaGrid grid{};
   grid.count = nb;
   for (int b = 0; b < nb; ++b) grid.value[b] = spec.betas[b];
+  std::iota(grid.ascending, grid.ascending + nb, 0);
+  std::stable_sort(grid.ascending, grid.ascending + nb, [&](int x, int y) { return grid.value[x] < grid.value[y]; });
 
   FusedArgs fused{};
   fused.seed = spec.seed;
   fused.top_k = k;
+  fused.shortcuts = options.shortcuts;
   fused.tangent_dim = td;
   fused.region = region;
   fused.layout = layout;

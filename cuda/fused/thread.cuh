@@ -17,12 +17,23 @@ struct ThreadState {
   std::uint64_t top_index[kMaxTopK];
 };
 
+// The threshold starts at the trial's k-th distance so far (seed_threshold) and falls to the buffer's last
+// entry once the buffer is full: a farther key cannot be among the trial's k nearest, so it skips the
+// local-memory probe. (A key exactly at the threshold is offered: its index decides, and topk_insert knows.)
 __device__ __forceinline__ void offer_top_k(ThreadState& st, int k, double e, std::uint64_t key) {
-  if (k == 0) return;
-  // A full buffer rejects anything farther than its last entry: skip the local-memory probe then.
-  if (st.top_size == k && e > st.threshold) return;
+  if (k == 0 || e > st.threshold) return;
   topk_insert(st.top_distance, st.top_index, st.top_size, k, e, key);
   if (st.top_size == k) st.threshold = st.top_distance[k - 1];
+}
+
+// Keys of this launch come after every key of the trial's earlier launches (the chunks go up in index), so
+// once the accumulator holds k keys, a key farther than its k-th can never enter the trial's top-k: the
+// thread starts with that threshold instead of infinity. The results do not change; the per-thread buffers
+// stay nearly empty after the first chunk instead of filling again in every launch.
+__device__ __forceinline__ double seed_threshold(const FusedArgs& a) {
+  const int k = a.top_k;
+  if (!a.shortcuts || k == 0 || a.acc_top_size[blockIdx.y] < k) return kInfinity;
+  return a.acc_top_distance[a.layout.top(blockIdx.y) + k - 1];
 }
 
 // Scalar path: kKeyBatch distances in registers, then one sweep over the betas, so each beta's sums are
@@ -47,10 +58,19 @@ __device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaG
         valid = j + 1;
       }
     }
-    std::uint64_t count_after = st.count;
-    double min_after = st.min_distance;
-    for (int b = 0; b < grid.count; ++b) {
+    // When no key of the batch is a new minimum, a beta with beta (nearest of the batch - min) > 746 gives every
+    // key a weight e^{-746} = 0, which accumulate_key would skip key by key: the beta's sums stay as they are,
+    // and so do every larger beta's. Going up the betas, stop there (the CPU skips the same way).
+    double batch_min = kInfinity;
+#pragma unroll
+    for (int j = 0; j < kKeyBatch; ++j)
+      if (j < valid && e[j] < batch_min) batch_min = e[j];
+    const bool no_new_min = a.shortcuts && st.count > 0 && batch_min >= st.min_distance;
+    const double batch_excess = batch_min - st.min_distance;
+    for (int i = 0; i < grid.count; ++i) {
+      const int b = grid.ascending[i];
       const double beta = grid.value[b];
+      if (no_new_min && beta * batch_excess > kExpUnderflow) break;
       std::uint64_t count = st.count;
       double min_distance = st.min_distance;
       double s0 = st.s0[b], s1 = st.s1[b], s2 = st.s2[b];
@@ -60,11 +80,10 @@ __device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaG
       st.s0[b] = s0;
       st.s1[b] = s1;
       st.s2[b] = s2;
-      count_after = count;  // identical for every beta
-      min_after = min_distance;
     }
-    st.count = count_after;
-    st.min_distance = min_after;
+    // What accumulate_key does to the count and the minimum, the same for every beta (and with none run).
+    st.count += static_cast<std::uint64_t>(valid);
+    if (batch_min < st.min_distance) st.min_distance = batch_min;
   }
 }
 

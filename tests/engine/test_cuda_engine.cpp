@@ -335,6 +335,36 @@ TEST(CudaFused, SmallCasesMatchCpuBackend) {
   expect_fused_cases_match_cpu(200'000);
 }
 
+// The kernel's two shortcuts (cuda::LaunchOptions::shortcuts: betas whose weights all underflow are skipped
+// per batch of keys; keys beyond the trial's k-th so far skip the top-k buffer) change no bit: every small case,
+// with and without them, bitwise. The chunked cases seed the threshold (launches after the first), and every
+// case with a beta of 1e3 or more skips betas.
+TEST(CudaFused, ShortcutsChangeNoBit) {
+  ATTNLIM_REQUIRE_DEVICE();
+  for (const FusedCase& fc : fused_cases()) {
+    if (fc.config.n * fc.config.trials > 200'000) continue;
+    SCOPED_TRACE(fc.name);
+    attnlim::cuda::LaunchOptions options;
+    if (fc.chunk) options.chunk = fc.chunk;
+    options.max_blocks = fc.max_blocks;
+    const std::vector<TrialState> fast = run_gpu(fc.config, options);
+    options.shortcuts = false;
+    const std::vector<TrialState> plain = run_gpu(fc.config, options);
+    ASSERT_EQ(fast.size(), plain.size());
+    for (std::size_t t = 0; t < fast.size(); ++t) {
+      EXPECT_EQ(fast[t].count, plain[t].count);
+      EXPECT_EQ(fast[t].min_distance, plain[t].min_distance);
+      EXPECT_EQ(fast[t].s0, plain[t].s0);
+      EXPECT_EQ(fast[t].s1, plain[t].s1);
+      EXPECT_EQ(fast[t].s2, plain[t].s2);
+      EXPECT_EQ(fast[t].vec, plain[t].vec);
+      EXPECT_EQ(fast[t].top_size, plain[t].top_size);
+      EXPECT_EQ(fast[t].top_distance, plain[t].top_distance);
+      EXPECT_EQ(fast[t].top_index, plain[t].top_index);
+    }
+  }
+}
+
 // The error path: a failed allocation (16 TiB) is a DeviceError naming the call, not std::terminate, and the
 // device works afterwards (the error is not sticky).
 TEST(CudaErrors, AFailedAllocationIsADeviceErrorAndTheDeviceGoesOn) {

@@ -21,7 +21,8 @@ double philox_rate_seconds(std::uint64_t blocks, std::uint64_t seed, std::uint64
 double normal_rate_seconds(std::uint64_t normals, std::uint64_t seed, double* checksum = nullptr);
 
 // The fused path over `trials` trials of every key, timed with CUDA events after a warm-up run (states optional).
-double fused_seconds(const RunSpec& spec, std::uint64_t trials, std::vector<TrialState>* states = nullptr);
+double fused_seconds(const RunSpec& spec, std::uint64_t trials, std::vector<TrialState>* states = nullptr,
+                     const LaunchOptions& options = {});
 
 // The unfused path users would write: cuRAND host API fills chunk x d normals, a kernel turns them into
 // distances, Thrust/CUB reduce min, per-beta sums and top-k; chunks and trials are merged on the host.

@@ -44,6 +44,11 @@ constexpr std::uint64_t kVectorScratchBytes = std::uint64_t{512} << 20;
 struct LaunchOptions {
   std::uint64_t chunk = 0;                  // keys per trial per launch; 0: default_chunk_keys (tests use small values)
   std::uint64_t max_blocks = 0;             // cap on blocks per launch; 0: one full wave of the device
+  // The fused kernel's two exact shortcuts (bench/NOTES.md): a batch of keys skips the betas whose weights all
+  // underflow, and a key farther than its trial's k-th nearest so far skips the top-k buffer. They change no
+  // bit of the results (CudaFused.ShortcutsChangeNoBit); false runs the kernel without them, for that test
+  // and the benchmark's side by side (attnlim_bench --backend cuda-plain).
+  bool shortcuts = true;
 };
 
 // The states of the range's trials over its keys: the same contract and the same random stream as the CPU
