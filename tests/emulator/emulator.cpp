@@ -4,7 +4,9 @@
 // thread runs one block at a time, each CUDA thread of it a Boost.Context fiber on a guarded stack. A fiber
 // runs until it reaches __syncthreads (or ends); when every fiber of the block has arrived, the next phase
 // starts. Within a phase the fibers run in thread order, or in reverse order with ATTNLIM_EMU_ORDER=reverse:
-// a kernel whose result depends on that order has a race between two barriers.
+// a kernel whose result depends on that order has a race between two barriers. Every phase must end with all
+// live threads at the same __syncthreads (file:line), and no thread may end while others wait at one: either
+// is a divergent barrier (undefined on a device; compute-sanitizer's synccheck reports it), and fails the launch.
 //
 // Memory: every cudaMalloc is its own mapping, filled with 0xff bytes (a NaN in every double, so a read of
 // memory nothing wrote shows in the results), its end against an inaccessible page, so that a read or write
@@ -24,6 +26,8 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <utility>
 #include <string>
 #include <thread>
 #include <vector>
@@ -141,6 +145,7 @@ struct Worker {
   std::vector<ctx::fiber> fibers;     // the CUDA threads, suspended at a barrier (empty once finished)
   std::vector<ctx::fiber> scheduler;  // per fiber: where to go back to at its next barrier
   std::vector<unsigned char> shared;  // dynamic shared memory
+  std::vector<std::pair<const char*, int>> barrier;  // per fiber: the __syncthreads it waits at
   int current = -1;
   std::exception_ptr failure;
 };
@@ -151,6 +156,7 @@ void run_block(Worker& w, dim3 block, const std::function<void()>& body) {
   w.fibers.clear();
   w.scheduler.clear();
   w.scheduler.resize(threads);
+  w.barrier.assign(threads, {nullptr, 0});
   std::fill(w.shared.begin(), w.shared.end(), 0xff);
   for (int t = 0; t < threads; ++t) {
     w.fibers.emplace_back(std::allocator_arg, StackHandle{&w.stacks}, [&w, &body, t](ctx::fiber&& back) {
@@ -166,16 +172,41 @@ void run_block(Worker& w, dim3 block, const std::function<void()>& body) {
     });
   }
   const bool reverse = reverse_order();
+  auto place = [](const std::pair<const char*, int>& site) {
+    const char* base = std::strrchr(site.first, '/');
+    return std::string(base ? base + 1 : site.first) + ":" + std::to_string(site.second);
+  };
   for (bool live = true; live;) {  // one phase: every live fiber runs to its next barrier or its end
     live = false;
+    int waiting = -1, ended = -1;
     for (int i = 0; i < threads; ++i) {
       const int t = reverse ? threads - 1 - i : i;
       if (!w.fibers[t]) continue;
       threadIdx = uint3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
       w.current = t;
       w.fibers[t] = std::move(w.fibers[t]).resume();
-      live = live || static_cast<bool>(w.fibers[t]);
+      if (!w.fibers[t]) {
+        ended = t;
+        continue;
+      }
+      live = true;
+      if (waiting < 0) {
+        waiting = t;
+        continue;
+      }
+      const bool same = std::strcmp(w.barrier[t].first, w.barrier[waiting].first) == 0 &&
+                        w.barrier[t].second == w.barrier[waiting].second;
+      if (!same && !w.failure)
+        w.failure = std::make_exception_ptr(std::logic_error(
+            "divergent __syncthreads in block (" + std::to_string(blockIdx.x) + ", " + std::to_string(blockIdx.y) +
+            "): thread " + std::to_string(waiting) + " waits at " + place(w.barrier[waiting]) + ", thread " +
+            std::to_string(t) + " at " + place(w.barrier[t])));
     }
+    if (live && ended >= 0 && !w.failure)
+      w.failure = std::make_exception_ptr(std::logic_error(
+          "divergent __syncthreads in block (" + std::to_string(blockIdx.x) + ", " + std::to_string(blockIdx.y) +
+          "): thread " + std::to_string(ended) + " ended while thread " + std::to_string(waiting) + " waits at " +
+          place(w.barrier[waiting])));
   }
   w.current = -1;
 }
@@ -188,9 +219,10 @@ int occupancy(int block_size) { return std::max(1, 512 / std::max(block_size, 1)
 
 unsigned char* dynamic_shared() { return this_worker->shared.data(); }
 
-void syncthreads() {
+void syncthreads(const char* file, int line) {
   Worker& w = *this_worker;
   const int t = w.current;
+  w.barrier[t] = {file, line};
   w.scheduler[t] = std::move(w.scheduler[t]).resume();
 }
 

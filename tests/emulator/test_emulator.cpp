@@ -45,6 +45,20 @@ __global__ void throwing_kernel() {
 
 __global__ void overrun_kernel(double* data, int count) { data[count] = 1.0; }
 
+// Two kinds of divergent barrier: thread 0 waits at another __syncthreads than the rest; thread 5 ends while the
+// rest wait.
+__global__ void divergent_kernel() {
+  if (threadIdx.x == 0) {
+    __syncthreads();
+  } else {
+    __syncthreads();
+  }
+}
+__global__ void early_exit_kernel() {
+  if (threadIdx.x == 5) return;
+  __syncthreads();
+}
+
 template <class T>
 T* device_alloc(std::size_t count) {
   T* p = nullptr;
@@ -142,4 +156,18 @@ TEST(CudaEmulator, AWritePastTheEndFaults) {
         attnlim_emu::launch(dim3(1), dim3(1), 0, [&] { overrun_kernel(data, 512); });
       },
       "");
+}
+
+// compute-sanitizer's synccheck, emulated: a divergent barrier fails the launch and names both places.
+TEST(CudaEmulator, DivergentBarriersFailTheLaunch) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto run = [](void (*kernel)()) {
+    attnlim_emu::launch(dim3(1), dim3(kThreads), 0, [&] { kernel(); });
+    std::exit(cudaDeviceSynchronize() == cudaErrorLaunchFailure ? 0 : 1);
+  };
+  EXPECT_EXIT(run(divergent_kernel), testing::ExitedWithCode(0),
+              "divergent __syncthreads in block \\(0, 0\\): thread 0 waits at test_emulator.cpp:[0-9]+, thread 1 at "
+              "test_emulator.cpp:[0-9]+");
+  EXPECT_EXIT(run(early_exit_kernel), testing::ExitedWithCode(0),
+              "thread 5 ended while thread 0 waits at test_emulator.cpp:[0-9]+");
 }

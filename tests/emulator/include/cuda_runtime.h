@@ -116,7 +116,8 @@ int occupancy(int block_size);
 // as fibers switched at __syncthreads), with `shared_bytes` of dynamic shared memory per block.
 void launch(dim3 grid, dim3 block, std::size_t shared_bytes, const std::function<void()>& body);
 unsigned char* dynamic_shared();
-void syncthreads();
+// A barrier at file:line; every thread of the block must reach the same one (compute-sanitizer's synccheck).
+void syncthreads(const char* file, int line);
 
 }  // namespace attnlim_emu
 
@@ -135,7 +136,9 @@ cudaError_t cudaFuncSetAttribute(Kernel, cudaFuncAttribute, int) {
   return cudaSuccess;
 }
 
-inline void __syncthreads() { attnlim_emu::syncthreads(); }
+// A macro so that the barrier knows its place: a block whose threads wait at different barriers, or some at a
+// barrier while others have ended, fails its launch (cudaErrorLaunchFailure) with both places named.
+#define __syncthreads() ::attnlim_emu::syncthreads(__FILE__, __LINE__)
 
 // Atomics: blocks run concurrently on host threads.
 inline unsigned long long atomicXor(unsigned long long* address, unsigned long long value) {
