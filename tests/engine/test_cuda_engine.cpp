@@ -3,6 +3,7 @@
 // backend is compiled.
 #include <gtest/gtest.h>
 
+#include "support/same_state.hpp"
 #include "support/sim.hpp"
 
 #include <algorithm>
@@ -351,17 +352,7 @@ TEST(CudaFused, ShortcutsChangeNoBit) {
     options.shortcuts = false;
     const std::vector<TrialState> plain = run_gpu(fc.config, options);
     ASSERT_EQ(fast.size(), plain.size());
-    for (std::size_t t = 0; t < fast.size(); ++t) {
-      EXPECT_EQ(fast[t].count, plain[t].count);
-      EXPECT_EQ(fast[t].min_distance, plain[t].min_distance);
-      EXPECT_EQ(fast[t].s0, plain[t].s0);
-      EXPECT_EQ(fast[t].s1, plain[t].s1);
-      EXPECT_EQ(fast[t].s2, plain[t].s2);
-      EXPECT_EQ(fast[t].vec, plain[t].vec);
-      EXPECT_EQ(fast[t].top_size, plain[t].top_size);
-      EXPECT_EQ(fast[t].top_distance, plain[t].top_distance);
-      EXPECT_EQ(fast[t].top_index, plain[t].top_index);
-    }
+    for (std::size_t t = 0; t < fast.size(); ++t) attnlim_test::expect_identical(fast[t], plain[t]);
   }
 }
 
@@ -387,13 +378,7 @@ TEST(CudaFused, DeterministicAndChunkingChangesRoundingOnly) {
   const std::vector<TrialState> first = run_gpu(c);
   const std::vector<TrialState> again = run_gpu(c);
   ASSERT_EQ(first.size(), again.size());
-  for (std::size_t t = 0; t < first.size(); ++t) {
-    EXPECT_EQ(first[t].s0, again[t].s0);
-    EXPECT_EQ(first[t].s1, again[t].s1);
-    EXPECT_EQ(first[t].s2, again[t].s2);
-    EXPECT_EQ(first[t].vec, again[t].vec);
-    EXPECT_EQ(first[t].top_index, again[t].top_index);
-  }
+  for (std::size_t t = 0; t < first.size(); ++t) attnlim_test::expect_identical(first[t], again[t]);
   attnlim::cuda::LaunchOptions options;
   options.chunk = 12'345;
   const std::vector<TrialState> chunked = run_gpu(c, options);

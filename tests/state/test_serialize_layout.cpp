@@ -10,6 +10,7 @@
 
 #include "attnlim/state/layout.hpp"
 #include "attnlim/state/serialize.hpp"
+#include "support/same_state.hpp"
 
 using namespace attnlim;
 
@@ -31,33 +32,13 @@ TrialState sample_state(int nb, int td, int k, unsigned seed, int keys) {
   return st;
 }
 
-void expect_identical(const TrialState& a, const TrialState& b) {
-  EXPECT_EQ(a.count, b.count);
-  EXPECT_EQ(a.min_distance, b.min_distance);
-  EXPECT_EQ(a.s0, b.s0);
-  EXPECT_EQ(a.s1, b.s1);
-  EXPECT_EQ(a.s2, b.s2);
-  EXPECT_EQ(a.vec, b.vec);
-  EXPECT_EQ(a.tangent_dim, b.tangent_dim);
-  EXPECT_EQ(a.top_k, b.top_k);
-  EXPECT_EQ(a.top_size, b.top_size);
-  EXPECT_EQ(a.indexed, b.indexed);
-  EXPECT_EQ(a.log_distance_scale, b.log_distance_scale);
-  EXPECT_EQ(a.exact_keys, b.exact_keys);
-  EXPECT_EQ(a.bulk_error_bound, b.bulk_error_bound);
-  for (int i = 0; i < a.top_size; ++i) {
-    EXPECT_EQ(a.top_distance[i], b.top_distance[i]);
-    if (a.indexed) EXPECT_EQ(a.top_index[i], b.top_index[i]);
-  }
-}
-
 }  // namespace
 
 TEST(StateBytes, RoundTripIsExact) {
   const TrialState states[] = {sample_state(5, 3, 8, 1, 100), sample_state(1, 0, 0, 2, 10),
                                sample_state(64, 0, 64, 3, 40),  // top-k not full: 40 < 64
                                TrialState(3, 2, 4)};             // empty: count 0, min = infinity
-  for (const TrialState& st : states) expect_identical(from_bytes(to_bytes(st)), st);
+  for (const TrialState& st : states) attnlim_test::expect_identical(from_bytes(to_bytes(st)), st);
   // A rank-only state (engines that never enumerate keys): no indices travel.
   TrialState ranks = sample_state(2, 0, 4, 4, 10);
   ranks.indexed = false;
@@ -68,7 +49,7 @@ TEST(StateBytes, RoundTripIsExact) {
   const TrialState back = from_bytes(to_bytes(ranks));
   EXPECT_FALSE(back.indexed);
   EXPECT_TRUE(back.top_index.empty());
-  expect_identical(back, ranks);
+  attnlim_test::expect_identical(back, ranks);
   EXPECT_LT(to_bytes(ranks).size(), to_bytes(sample_state(2, 0, 4, 4, 10)).size());
 }
 
@@ -77,7 +58,7 @@ TEST(StateBytes, ManyStatesRoundTrip) {
   for (unsigned i = 0; i < 5; ++i) many.push_back(sample_state(4, static_cast<int>(i % 3), 6, i, 20 + i));
   const std::vector<TrialState> back = states_from_bytes(to_bytes(many));
   ASSERT_EQ(back.size(), many.size());
-  for (std::size_t i = 0; i < many.size(); ++i) expect_identical(back[i], many[i]);
+  for (std::size_t i = 0; i < many.size(); ++i) attnlim_test::expect_identical(back[i], many[i]);
   EXPECT_TRUE(states_from_bytes(to_bytes(std::vector<TrialState>{})).empty());
 }
 
@@ -139,5 +120,5 @@ TEST(StateLayout, UnpackReadsWhatTheLayoutPlaces) {
   EXPECT_EQ(layout.vec(n - 1, nb - 1) + td, vec.size());
   const StateBuffers buffers{count.data(), min_distance.data(), sums.data(), vec.data(),
                              top_distance.data(), top_index.data(), top_size.data()};
-  for (std::size_t s = 0; s < n; ++s) expect_identical(unpack_state(layout, buffers, s), states[s]);
+  for (std::size_t s = 0; s < n; ++s) attnlim_test::expect_identical(unpack_state(layout, buffers, s), states[s]);
 }

@@ -1,5 +1,6 @@
 // Two trial states that must be the same up to rounding (a different chunking, key split or accelerated
-// loop): count, minimum and top-k identical; sums and the weighted key sum to 1e-12 relative.
+// loop): count, minimum and top-k identical; sums and the weighted key sum to 1e-12 relative. Or bitwise the
+// same (expect_identical: a round trip through bytes, a shortcut that must change no bit).
 #pragma once
 #include <gtest/gtest.h>
 
@@ -23,6 +24,27 @@ inline void expect_same_but_rounding(const attnlim::TrialState& got, const attnl
   ASSERT_EQ(got.vec.size(), want.vec.size());
   for (std::size_t j = 0; j < want.vec.size(); ++j)
     EXPECT_NEAR(got.vec[j], want.vec[j], 1e-12 * (std::fabs(want.vec[j]) + 1.0)) << "vec " << j;
+}
+
+// Every field bitwise.
+inline void expect_identical(const attnlim::TrialState& a, const attnlim::TrialState& b) {
+  EXPECT_EQ(a.count, b.count);
+  EXPECT_EQ(a.min_distance, b.min_distance);
+  EXPECT_EQ(a.s0, b.s0);
+  EXPECT_EQ(a.s1, b.s1);
+  EXPECT_EQ(a.s2, b.s2);
+  EXPECT_EQ(a.vec, b.vec);
+  EXPECT_EQ(a.tangent_dim, b.tangent_dim);
+  EXPECT_EQ(a.top_k, b.top_k);
+  EXPECT_EQ(a.top_size, b.top_size);
+  EXPECT_EQ(a.indexed, b.indexed);
+  EXPECT_EQ(a.log_distance_scale, b.log_distance_scale);
+  EXPECT_EQ(a.exact_keys, b.exact_keys);
+  EXPECT_EQ(a.bulk_error_bound, b.bulk_error_bound);
+  for (int i = 0; i < a.top_size; ++i) {
+    EXPECT_EQ(a.top_distance[i], b.top_distance[i]);
+    if (a.indexed) EXPECT_EQ(a.top_index[i], b.top_index[i]);
+  }
 }
 
 }  // namespace attnlim_test
