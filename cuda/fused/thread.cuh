@@ -58,19 +58,24 @@ __device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaG
         valid = j + 1;
       }
     }
-    // When no key of the batch is a new minimum, a beta with beta (nearest of the batch - min) > 746 gives every
-    // key a weight e^{-746} = 0, which accumulate_key would skip key by key: the beta's sums stay as they are,
-    // and so do every larger beta's. Going up the betas, stop there (the CPU skips the same way).
+    // When every key of the batch is at or beyond the running minimum (no new minimum, no NaN), a beta with
+    // beta (nearest of the batch - min) > 746 gives every key a weight e^{-746} = 0, which accumulate_key would
+    // skip key by key: the beta's sums stay as they are, and so do every larger beta's. Going up the betas,
+    // stop there. (The CPU's loop skips all betas of one key by the smallest beta; here a run of betas is
+    // skipped for a batch of keys.)
+    bool skippable = a.shortcuts && st.count > 0;
     double batch_min = kInfinity;
 #pragma unroll
     for (int j = 0; j < kKeyBatch; ++j)
-      if (j < valid && e[j] < batch_min) batch_min = e[j];
-    const bool no_new_min = a.shortcuts && st.count > 0 && batch_min >= st.min_distance;
+      if (j < valid) {
+        if (!(e[j] >= st.min_distance)) skippable = false;
+        if (e[j] < batch_min) batch_min = e[j];
+      }
     const double batch_excess = batch_min - st.min_distance;
     for (int i = 0; i < grid.count; ++i) {
       const int b = grid.ascending[i];
       const double beta = grid.value[b];
-      if (no_new_min && beta * batch_excess > kExpUnderflow) break;
+      if (skippable && beta * batch_excess > kExpUnderflow) break;
       std::uint64_t count = st.count;
       double min_distance = st.min_distance;
       double s0 = st.s0[b], s1 = st.s1[b], s2 = st.s2[b];
@@ -81,9 +86,14 @@ __device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaG
       st.s1[b] = s1;
       st.s2[b] = s2;
     }
-    // What accumulate_key does to the count and the minimum, the same for every beta (and with none run).
-    st.count += static_cast<std::uint64_t>(valid);
-    if (batch_min < st.min_distance) st.min_distance = batch_min;
+    // What accumulate_key does to the count and the minimum, the same for every beta (and with none run),
+    // key by key as it does it (a NaN distance included).
+#pragma unroll
+    for (int j = 0; j < kKeyBatch; ++j)
+      if (j < valid) {
+        if (st.count == 0 || e[j] < st.min_distance) st.min_distance = e[j];
+        ++st.count;
+      }
   }
 }
 

@@ -265,6 +265,9 @@ std::vector<FusedCase> fused_cases() {
   add("one_key", make_config(2, SamplerTier::full, 1, 2, {0.0, 1e12}, 1, true), 0);
   add("no_top_k", make_config(5, SamplerTier::full, 1'000, 2, {0.0, 3.0}, 0, false), 0);
   add("few_blocks_many_launches", make_config(4, SamplerTier::full, 5'003, 3, {0.0, 7.0, 1e6}, 12, true), 1'000, 3);
+  // Betas out of order and repeated: the scalar path walks them through the grid's ascending permutation.
+  add("unsorted_repeated_betas_chunked",
+      make_config(3, SamplerTier::projected, 90'001, 2, {1e12, 0.0, 1e3, 30.0, 1e3, 1.0}, 64, false), 20'011);
   // The production launch plan (chunk 0: sized by cost; a full wave of blocks) where the small cases above
   // never go: many trial groups (more trials than a launch holds), the scalar path with 64 betas and k = 64,
   // and per-thread top-k buffers filled (more than k keys per thread), so that the block and trial merges
@@ -337,13 +340,13 @@ TEST(CudaFused, SmallCasesMatchCpuBackend) {
 }
 
 // The kernel's two shortcuts (cuda::LaunchOptions::shortcuts: betas whose weights all underflow are skipped
-// per batch of keys; keys beyond the trial's k-th so far skip the top-k buffer) change no bit: every small case,
-// with and without them, bitwise. The chunked cases seed the threshold (launches after the first), and every
-// case with a beta of 1e3 or more skips betas.
+// per batch of keys; keys beyond the trial's k-th so far skip the top-k buffer) change no bit: every case of
+// at most 1e6 keys, with and without them, bitwise. The chunked cases seed the threshold (launches after the
+// first), every case with a beta of 1e3 or more skips betas, and one case has its betas out of order.
 TEST(CudaFused, ShortcutsChangeNoBit) {
   ATTNLIM_REQUIRE_DEVICE();
   for (const FusedCase& fc : fused_cases()) {
-    if (fc.config.n * fc.config.trials > 200'000) continue;
+    if (fc.config.n * fc.config.trials > 1'000'000) continue;
     SCOPED_TRACE(fc.name);
     attnlim::cuda::LaunchOptions options;
     if (fc.chunk) options.chunk = fc.chunk;
