@@ -28,7 +28,8 @@ namespace attnlim::cuda {
 template <class... Params, class... Args>
 void launch(void (*kernel)(Params...), dim3 grid, dim3 block, std::size_t shared_bytes, const Args&... args) {
 #if defined(ATTNLIM_EMULATED_DEVICE)
-  attnlim_emu::launch(grid, block, shared_bytes, [&] { kernel(args...); });
+  if (attnlim_emu::arguments_on_device(args...))
+    attnlim_emu::launch(reinterpret_cast<const void*>(kernel), grid, block, shared_bytes, [&] { kernel(args...); });
 #else
   kernel<<<grid, block, shared_bytes>>>(args...);
 #endif

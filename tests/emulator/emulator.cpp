@@ -9,13 +9,14 @@
 // is a divergent barrier (undefined on a device; compute-sanitizer's synccheck reports it), and fails the launch.
 //
 // Memory: every cudaMalloc is its own mapping, filled with 0xff bytes (a NaN in every double, so a read of
-// memory nothing wrote shows in the results), its end against an inaccessible page, so that a read or write
-// past the end faults at once. The device holds 8 GiB (ATTNLIM_EMU_MEMORY_GIB); a larger total is
+// memory nothing wrote shows in the results), its last byte against an inaccessible page, so that a read or
+// write past the end faults at once. A kernel's pointer arguments must be device memory (cuda/check.cuh). The device holds 8 GiB (ATTNLIM_EMU_MEMORY_GIB); a larger total is
 // cudaErrorMemoryAllocation. cudaMemset and cudaMemcpy check that their device range lies in one allocation.
 #include <cuda_runtime.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
@@ -68,17 +69,14 @@ bool reverse_order() {
   return order && std::string(order) == "reverse";
 }
 
-// --- errors: the last error (cleared by cudaGetLastError) and a sticky one (a kernel that threw) ---------
+// --- errors: the calling host thread's last error (cleared by cudaGetLastError) and the process's sticky one
+// (a kernel that failed), as in the CUDA runtime ---------------------------------------------------------------
 std::mutex error_mutex;
-cudaError_t last_error = cudaSuccess;
+thread_local cudaError_t last_error = cudaSuccess;
 cudaError_t sticky_error = cudaSuccess;
-std::string sticky_reason;
 
 cudaError_t record(cudaError_t status) {
-  if (status != cudaSuccess) {
-    std::lock_guard<std::mutex> lock(error_mutex);
-    last_error = status;
-  }
+  if (status != cudaSuccess) last_error = status;
   return status;
 }
 cudaError_t sticky() {
@@ -109,6 +107,10 @@ bool device_range(const void* p, std::size_t bytes) {
 }
 
 // --- launches -----------------------------------------------------------------------------------------------
+constexpr std::size_t kSharedDefault = 48 << 10;  // dynamic shared memory without cudaFuncSetAttribute
+constexpr int kSharedOptIn = 232448;              // an H100's 227 KiB, the most an attribute may ask
+std::mutex shared_limit_mutex;
+std::map<const void*, int> shared_limit;
 // A stack allocator that keeps its guarded stacks for the next block of this host thread.
 class CachedStacks {
  public:
@@ -145,7 +147,12 @@ struct Worker {
   std::vector<ctx::fiber> fibers;     // the CUDA threads, suspended at a barrier (empty once finished)
   std::vector<ctx::fiber> scheduler;  // per fiber: where to go back to at its next barrier
   std::vector<unsigned char> shared;  // dynamic shared memory
-  std::vector<std::pair<const char*, int>> barrier;  // per fiber: the __syncthreads it waits at
+  struct Barrier {
+    const char* file;
+    int line;
+    std::uint64_t passed;  // barriers this thread has reached: the same line in another loop turn differs
+  };
+  std::vector<Barrier> barrier;  // per fiber: the __syncthreads it waits at
   int current = -1;
   std::exception_ptr failure;
 };
@@ -156,7 +163,7 @@ void run_block(Worker& w, dim3 block, const std::function<void()>& body) {
   w.fibers.clear();
   w.scheduler.clear();
   w.scheduler.resize(threads);
-  w.barrier.assign(threads, {nullptr, 0});
+  w.barrier.assign(threads, Worker::Barrier{nullptr, 0, 0});
   std::fill(w.shared.begin(), w.shared.end(), 0xff);
   for (int t = 0; t < threads; ++t) {
     w.fibers.emplace_back(std::allocator_arg, StackHandle{&w.stacks}, [&w, &body, t](ctx::fiber&& back) {
@@ -172,9 +179,10 @@ void run_block(Worker& w, dim3 block, const std::function<void()>& body) {
     });
   }
   const bool reverse = reverse_order();
-  auto place = [](const std::pair<const char*, int>& site) {
-    const char* base = std::strrchr(site.first, '/');
-    return std::string(base ? base + 1 : site.first) + ":" + std::to_string(site.second);
+  auto place = [](const Worker::Barrier& site) {
+    const char* base = std::strrchr(site.file, '/');
+    return std::string(base ? base + 1 : site.file) + ":" + std::to_string(site.line) + " (barrier " +
+           std::to_string(site.passed) + ")";
   };
   for (bool live = true; live;) {  // one phase: every live fiber runs to its next barrier or its end
     live = false;
@@ -194,8 +202,8 @@ void run_block(Worker& w, dim3 block, const std::function<void()>& body) {
         waiting = t;
         continue;
       }
-      const bool same = std::strcmp(w.barrier[t].first, w.barrier[waiting].first) == 0 &&
-                        w.barrier[t].second == w.barrier[waiting].second;
+      const bool same = std::strcmp(w.barrier[t].file, w.barrier[waiting].file) == 0 &&
+                        w.barrier[t].line == w.barrier[waiting].line && w.barrier[t].passed == w.barrier[waiting].passed;
       if (!same && !w.failure)
         w.failure = std::make_exception_ptr(std::logic_error(
             "divergent __syncthreads in block (" + std::to_string(blockIdx.x) + ", " + std::to_string(blockIdx.y) +
@@ -222,16 +230,29 @@ unsigned char* dynamic_shared() { return this_worker->shared.data(); }
 void syncthreads(const char* file, int line) {
   Worker& w = *this_worker;
   const int t = w.current;
-  w.barrier[t] = {file, line};
+  w.barrier[t] = Worker::Barrier{file, line, w.barrier[t].passed + 1};
   w.scheduler[t] = std::move(w.scheduler[t]).resume();
 }
 
-void launch(dim3 grid, dim3 block, std::size_t shared_bytes, const std::function<void()>& body) {
+void launch(const void* kernel, dim3 grid, dim3 block, std::size_t shared_bytes, const std::function<void()>& body) {
   if (sticky() != cudaSuccess) return;
   const std::uint64_t blocks = std::uint64_t{grid.x} * grid.y * grid.z;
   const std::uint64_t threads = std::uint64_t{block.x} * block.y * block.z;
   if (blocks == 0 || threads == 0 || threads > 1024 || grid.y > 65535 || grid.z > 65535) {
     record(cudaErrorInvalidConfiguration);
+    return;
+  }
+  std::size_t shared_allowed = kSharedDefault;
+  {
+    std::lock_guard<std::mutex> lock(shared_limit_mutex);
+    const auto it = kernel ? shared_limit.find(kernel) : shared_limit.end();
+    if (it != shared_limit.end()) shared_allowed = std::max<std::size_t>(shared_allowed, it->second);
+  }
+  if (shared_bytes > shared_allowed) {  // a device refuses the launch
+    std::fprintf(stderr, "attnlim emulator: %zu bytes of dynamic shared memory, the kernel may have %zu%s\n",
+                 shared_bytes, shared_allowed,
+                 shared_allowed == kSharedDefault ? " (cudaFuncSetAttribute raises it up to 227 KiB)" : "");
+    record(cudaErrorInvalidValue);
     return;
   }
   std::atomic<std::uint64_t> next{0};
@@ -266,15 +287,30 @@ void launch(dim3 grid, dim3 block, std::size_t shared_bytes, const std::function
     try {
       std::rethrow_exception(failure);
     } catch (const std::exception& e) {
-      what += std::string(": ") + e.what();
+      what = e.what();
     } catch (...) {
     }
-    std::lock_guard<std::mutex> lock(error_mutex);
-    sticky_error = last_error = cudaErrorLaunchFailure;
-    sticky_reason = what;
-    std::fprintf(stderr, "attnlim emulator: %s\n", what.c_str());
+    fail_launch(what);
   }
 }
+
+void fail_launch(const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    sticky_error = cudaErrorLaunchFailure;
+  }
+  last_error = cudaErrorLaunchFailure;
+  std::fprintf(stderr, "attnlim emulator: %s\n", why.c_str());
+}
+
+cudaError_t set_dynamic_shared_limit(const void* kernel, int bytes) {
+  if (bytes < 0 || bytes > kSharedOptIn) return record(cudaErrorInvalidValue);
+  std::lock_guard<std::mutex> lock(shared_limit_mutex);
+  shared_limit[kernel] = bytes;
+  return cudaSuccess;
+}
+
+bool is_device_pointer(const void* p) { return device_range(p, 1); }
 
 }  // namespace attnlim_emu
 
@@ -291,9 +327,8 @@ const char* cudaGetErrorString(cudaError_t error) {
 }
 
 cudaError_t cudaGetLastError() {
-  std::lock_guard<std::mutex> lock(error_mutex);
   const cudaError_t status = last_error;
-  last_error = sticky_error;
+  last_error = sticky();
   return status;
 }
 cudaError_t cudaDeviceSynchronize() { return record(sticky()); }
@@ -319,7 +354,7 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int dev
   if (device != 0) return record(cudaErrorInvalidDevice);
   switch (attribute) {
     case cudaDevAttrMultiProcessorCount: *value = settings().multiprocessors; return cudaSuccess;
-    case cudaDevAttrMaxSharedMemoryPerBlockOptin: *value = 232448; return cudaSuccess;  // an H100's 227 KiB
+    case cudaDevAttrMaxSharedMemoryPerBlockOptin: *value = kSharedOptIn; return cudaSuccess;
   }
   return record(cudaErrorInvalidValue);
 }
@@ -328,11 +363,12 @@ cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
   *pointer = nullptr;
   if (sticky() != cudaSuccess) return record(sticky());
   if (bytes == 0) return cudaSuccess;
-  const std::size_t aligned = (bytes + 15) / 16 * 16;  // 16-byte alignment; the last bytes touch the guard
-  const std::size_t data_pages = (aligned + page - 1) / page;
+  // The allocation ends where the guard page starts: its last byte is the last readable one. (Its start is
+  // aligned to the largest power of 2 dividing `bytes`, enough for an array of any scalar type.)
+  const std::size_t data_pages = (bytes + page - 1) / page;
   {
     std::lock_guard<std::mutex> lock(memory_mutex);
-    if (aligned > settings().memory_bytes || allocated_bytes + aligned > settings().memory_bytes)
+    if (bytes > settings().memory_bytes || allocated_bytes + bytes > settings().memory_bytes)
       return record(cudaErrorMemoryAllocation);
   }
   const std::size_t mapped = (data_pages + 1) * page;
@@ -340,11 +376,11 @@ cudaError_t cudaMalloc(void** pointer, std::size_t bytes) {
   if (mapping == MAP_FAILED) return record(cudaErrorMemoryAllocation);
   unsigned char* guard = static_cast<unsigned char*>(mapping) + data_pages * page;
   mprotect(guard, page, PROT_NONE);
-  unsigned char* user = guard - aligned;
-  std::memset(user, 0xff, aligned);
+  unsigned char* user = guard - bytes;
+  std::memset(user, 0xff, bytes);
   std::lock_guard<std::mutex> lock(memory_mutex);
   allocations[reinterpret_cast<std::uintptr_t>(user)] = Allocation{mapping, mapped, bytes};
-  allocated_bytes += aligned;
+  allocated_bytes += bytes;
   *pointer = user;
   return cudaSuccess;
 }
@@ -354,7 +390,7 @@ cudaError_t cudaFree(void* pointer) {
   std::lock_guard<std::mutex> lock(memory_mutex);
   const auto it = allocations.find(reinterpret_cast<std::uintptr_t>(pointer));
   if (it == allocations.end()) return record(cudaErrorInvalidValue);
-  allocated_bytes -= (it->second.bytes + 15) / 16 * 16;
+  allocated_bytes -= it->second.bytes;
   munmap(it->second.mapping, it->second.mapped);
   allocations.erase(it);
   return sticky();

@@ -18,8 +18,9 @@ namespace {
 constexpr int kThreads = 64;
 
 // Thread t writes t into shared memory, waits, reads its neighbour's value, waits again, and sums the block
-// with cub::BlockReduce; thread 0 publishes both.
-__global__ void neighbour_kernel(int* neighbour, long long* total) {
+// with cub::BlockReduce; thread 0 publishes both, and thread 1 what BlockReduce gave it (its own input: CUB
+// leaves it undefined, the emulator makes a misuse visible).
+__global__ void neighbour_kernel(int* neighbour, long long* total, long long* second) {
   __shared__ int slot[kThreads];
   __shared__ typename cub::BlockReduce<long long, kThreads>::TempStorage temp;
   const int t = static_cast<int>(threadIdx.x);
@@ -28,6 +29,7 @@ __global__ void neighbour_kernel(int* neighbour, long long* total) {
   neighbour[blockIdx.x * kThreads + t] = slot[(t + 1) % kThreads];
   const long long sum = cub::BlockReduce<long long, kThreads>(temp).Sum(t);
   if (t == 0) total[blockIdx.x] = sum;
+  if (t == 1) second[blockIdx.x] = sum;
 }
 
 // A race: thread 0 reads what the last thread writes, with no barrier between them.
@@ -72,18 +74,23 @@ TEST(CudaEmulator, BarriersSeparatePhasesAndBlockReduceFoldsEveryThread) {
   constexpr int blocks = 5;
   int* neighbour = device_alloc<int>(blocks * kThreads);
   long long* total = device_alloc<long long>(blocks);
-  attnlim_emu::launch(dim3(blocks), dim3(kThreads), 0, [&] { neighbour_kernel(neighbour, total); });
+  long long* second = device_alloc<long long>(blocks);
+  attnlim_emu::launch(nullptr, dim3(blocks), dim3(kThreads), 0, [&] { neighbour_kernel(neighbour, total, second); });
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   std::vector<int> n(blocks * kThreads);
   std::vector<long long> s(blocks);
   ASSERT_EQ(cudaMemcpy(n.data(), neighbour, n.size() * sizeof(int), cudaMemcpyDeviceToHost), cudaSuccess);
   ASSERT_EQ(cudaMemcpy(s.data(), total, s.size() * sizeof(long long), cudaMemcpyDeviceToHost), cudaSuccess);
+  std::vector<long long> s1(blocks);
+  ASSERT_EQ(cudaMemcpy(s1.data(), second, s1.size() * sizeof(long long), cudaMemcpyDeviceToHost), cudaSuccess);
+  for (long long x : s1) EXPECT_EQ(x, 1);
   for (int b = 0; b < blocks; ++b) {
     EXPECT_EQ(s[b], kThreads * (kThreads - 1) / 2);
     for (int t = 0; t < kThreads; ++t) EXPECT_EQ(n[b * kThreads + t], (t + 1) % kThreads + 1000 * b);
   }
   cudaFree(neighbour);
   cudaFree(total);
+  cudaFree(second);
 }
 
 // Forward order lets the last thread's write win; reverse order (ATTNLIM_EMU_ORDER=reverse) thread 0's. The
@@ -94,7 +101,7 @@ TEST(CudaEmulator, ReverseOrderExposesARace) {
   auto run = [](const char* order) {
     setenv("ATTNLIM_EMU_ORDER", order, 1);
     int* out = device_alloc<int>(1);
-    attnlim_emu::launch(dim3(1), dim3(kThreads), 0, [&] { racy_kernel(out); });
+    attnlim_emu::launch(nullptr, dim3(1), dim3(kThreads), 0, [&] { racy_kernel(out); });
     int value = 0;
     cudaMemcpy(&value, out, sizeof value, cudaMemcpyDeviceToHost);
     std::exit(value);
@@ -104,7 +111,8 @@ TEST(CudaEmulator, ReverseOrderExposesARace) {
 }
 
 TEST(CudaEmulator, SegmentedSortIsStableInRadixOrder) {
-  const std::vector<double> keys = {3.0, 1.0, 1.0, -0.0, 0.0, 2.0, /* segment 2 */ 5.0, 4.0};
+  // +0.0 before -0.0: CUB holds them equal, so a stable sort keeps that order.
+  const std::vector<double> keys = {3.0, 1.0, 1.0, 0.0, -0.0, 2.0, /* segment 2 */ 5.0, 4.0};
   const std::vector<std::uint64_t> values = {0, 1, 2, 3, 4, 5, 6, 7};
   const std::vector<int> offsets = {0, 6, 8};
   std::vector<double> sorted_keys(keys.size());
@@ -140,7 +148,7 @@ TEST(CudaEmulator, ErrorsBehaveAsOnADevice) {
   cudaFree(small);
   EXPECT_EXIT(
       {
-        attnlim_emu::launch(dim3(2), dim3(kThreads), 0, [] { throwing_kernel(); });
+        attnlim_emu::launch(nullptr, dim3(2), dim3(kThreads), 0, [] { throwing_kernel(); });
         const bool sticky = cudaDeviceSynchronize() == cudaErrorLaunchFailure &&
                             cudaGetLastError() == cudaErrorLaunchFailure && cudaMalloc(&huge, 8) != cudaSuccess;
         std::exit(sticky ? 0 : 1);
@@ -153,21 +161,53 @@ TEST(CudaEmulator, AWritePastTheEndFaults) {
   EXPECT_DEATH(
       {
         double* data = device_alloc<double>(512);  // 4 KiB: the last double touches the guard page
-        attnlim_emu::launch(dim3(1), dim3(1), 0, [&] { overrun_kernel(data, 512); });
+        attnlim_emu::launch(nullptr, dim3(1), dim3(1), 0, [&] { overrun_kernel(data, 512); });
       },
       "");
+  EXPECT_DEATH(
+      {
+        int* data = device_alloc<int>(3);  // 12 bytes, not a multiple of 8 or 16: still no slack
+        attnlim_emu::launch(nullptr, dim3(1), dim3(1), 0, [&] { data[3] = 1; });
+      },
+      "");
+}
+
+// Through attnlim::cuda::launch's emulated branch: a host pointer argument fails the launch (on a device it
+// would fault); dynamic shared memory beyond 48 KiB needs cudaFuncSetAttribute, as on a device.
+TEST(CudaEmulator, HostPointersAndUnraisedSharedMemoryAreRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        std::vector<double> host(4);
+        const bool launched = attnlim_emu::arguments_on_device(host.data(), 4);
+        std::exit(!launched && cudaDeviceSynchronize() == cudaErrorLaunchFailure ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "kernel argument 1 is a host pointer");
+  double* device = device_alloc<double>(4);
+  EXPECT_TRUE(attnlim_emu::arguments_on_device(device, 4, static_cast<double*>(nullptr)));
+  cudaFree(device);
+
+  const void* kernel = reinterpret_cast<const void*>(&throwing_kernel);  // any function: only its address counts
+  int ran = 0;
+  attnlim_emu::launch(kernel, dim3(1), dim3(1), 64 << 10, [&] { ++ran; });
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidValue);
+  EXPECT_EQ(ran, 0);
+  ASSERT_EQ(cudaFuncSetAttribute(&throwing_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 64 << 10), cudaSuccess);
+  attnlim_emu::launch(kernel, dim3(1), dim3(1), 64 << 10, [&] { ++ran; });
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  EXPECT_EQ(ran, 1);
 }
 
 // compute-sanitizer's synccheck, emulated: a divergent barrier fails the launch and names both places.
 TEST(CudaEmulator, DivergentBarriersFailTheLaunch) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   auto run = [](void (*kernel)()) {
-    attnlim_emu::launch(dim3(1), dim3(kThreads), 0, [&] { kernel(); });
+    attnlim_emu::launch(nullptr, dim3(1), dim3(kThreads), 0, [&] { kernel(); });
     std::exit(cudaDeviceSynchronize() == cudaErrorLaunchFailure ? 0 : 1);
   };
   EXPECT_EXIT(run(divergent_kernel), testing::ExitedWithCode(0),
-              "divergent __syncthreads in block \\(0, 0\\): thread 0 waits at test_emulator.cpp:[0-9]+, thread 1 at "
-              "test_emulator.cpp:[0-9]+");
+              "divergent __syncthreads in block \\(0, 0\\): thread 0 waits at test_emulator.cpp:[0-9]+ \\(barrier 1\\), "
+              "thread 1 at test_emulator.cpp:[0-9]+");
   EXPECT_EXIT(run(early_exit_kernel), testing::ExitedWithCode(0),
               "thread 5 ended while thread 0 waits at test_emulator.cpp:[0-9]+");
 }

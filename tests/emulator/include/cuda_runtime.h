@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <type_traits>
 
 #define ATTNLIM_EMULATED_DEVICE 1
 
@@ -113,8 +115,34 @@ namespace attnlim_emu {
 // Occupancy the emulated device reports for any kernel: blocks per multiprocessor for block_size threads.
 int occupancy(int block_size);
 // Runs body once per thread of grid x block (blocks in parallel on the host's cores, the threads of a block
-// as fibers switched at __syncthreads), with `shared_bytes` of dynamic shared memory per block.
-void launch(dim3 grid, dim3 block, std::size_t shared_bytes, const std::function<void()>& body);
+// as fibers switched at __syncthreads), with `shared_bytes` of dynamic shared memory per block: at most 48 KiB,
+// or up to 227 KiB where cudaFuncSetAttribute raised the kernel's limit (kernel may be null: no attribute).
+void launch(const void* kernel, dim3 grid, dim3 block, std::size_t shared_bytes, const std::function<void()>& body);
+// Records cudaFuncAttributeMaxDynamicSharedMemorySize for a kernel.
+cudaError_t set_dynamic_shared_limit(const void* kernel, int bytes);
+// Whether p lies in a live device allocation.
+bool is_device_pointer(const void* p);
+// Fails the next launch's way: a sticky cudaErrorLaunchFailure with the message on stderr.
+void fail_launch(const std::string& why);
+
+// A kernel's pointer arguments must be null or device memory: a host pointer that works here would fault on a
+// device. (Pointers inside structures passed by value are not seen.)
+template <class... Args>
+bool arguments_on_device(const Args&... args) {
+  int position = 0;
+  bool ok = true;
+  auto check = [&](const auto& arg) {
+    ++position;
+    if constexpr (std::is_pointer_v<std::decay_t<decltype(arg)>>) {
+      if (ok && arg != nullptr && !is_device_pointer(arg)) {
+        ok = false;
+        fail_launch("kernel argument " + std::to_string(position) + " is a host pointer");
+      }
+    }
+  };
+  (check(args), ...);
+  return ok;
+}
 unsigned char* dynamic_shared();
 // A barrier at file:line; every thread of the block must reach the same one (compute-sanitizer's synccheck).
 void syncthreads(const char* file, int line);
@@ -132,8 +160,9 @@ cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attributes, Kernel) {
   return cudaSuccess;
 }
 template <class Kernel>
-cudaError_t cudaFuncSetAttribute(Kernel, cudaFuncAttribute, int) {
-  return cudaSuccess;
+cudaError_t cudaFuncSetAttribute(Kernel kernel, cudaFuncAttribute attribute, int value) {
+  if (attribute != cudaFuncAttributeMaxDynamicSharedMemorySize) return cudaErrorInvalidValue;
+  return attnlim_emu::set_dynamic_shared_limit(reinterpret_cast<const void*>(kernel), value);
 }
 
 // A macro so that the barrier knows its place: a block whose threads wait at different barriers, or some at a

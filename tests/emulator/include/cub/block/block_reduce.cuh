@@ -6,6 +6,9 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <stdexcept>
+#include <string>
+
 namespace cub {
 
 template <class T, int BlockThreads>
@@ -18,6 +21,10 @@ class BlockReduce {
 
   template <class Op>
   T Reduce(T input, Op op) {
+    if (blockDim.x != BlockThreads || blockDim.y != 1 || blockDim.z != 1)  // CUB would read slots nobody wrote
+      throw std::logic_error("cub::BlockReduce<T, " + std::to_string(BlockThreads) + "> in a block of " +
+                             std::to_string(blockDim.x) + " x " + std::to_string(blockDim.y) + " x " +
+                             std::to_string(blockDim.z) + " threads");
     storage_.value[threadIdx.x] = input;
     __syncthreads();
     if (threadIdx.x != 0) return input;
