@@ -130,7 +130,7 @@ Row measure(const Options& o, const Contender& who, const Limits& limits, const 
     j["ratio"][name] = row.ratio[name];
   }
   emit(j);
-  fmt::print("{:>7} d={:<4} {:<26} {:<9} {:>8} keys/s  (n={}, runs {:.2f}..{:.2f} s)\n", who.label, d, row.keys,
+  fmt::print("{:>10} d={:<4} {:<26} {:<9} {:>8} keys/s  (n={}, runs {:.2f}..{:.2f} s)\n", who.label, d, row.keys,
              tier_name, si(row.keys_per_s), n, row.t.min_s, row.t.max_s);
   return row;
 }
@@ -211,6 +211,14 @@ void run(Options& o) {
 
   std::map<std::string, Limits> limits;
   for (const Contender& who : contenders) {
+    // cuda-plain runs on the same device as cuda: one measurement of its limits serves both.
+    const auto same_device = std::find_if(contenders.begin(), contenders.end(), [&](const Contender& other) {
+      return &other != &who && other.backend == "cuda" && who.backend == "cuda" && limits.count(other.label);
+    });
+    if (same_device != contenders.end()) {
+      limits[who.label] = limits[same_device->label];
+      continue;
+    }
     limits[who.label] = o.limits ? measure_limits(who, o.seed) : Limits{};
     const Limits& lim = limits[who.label];
     if (!lim.measured) continue;
@@ -268,7 +276,9 @@ int main(int argc, char** argv) {
   app.add_option("--keys", o.keys,
                  "key-model SPECs, one per value (space-separated; SPECs contain commas), e.g. uniform "
                  "vmf:kappa=2,angle=1.5; default uniform");
-  app.add_option("--backend", o.backends, "cpu, cuda (default: cpu, and cuda when a device is present)")
+  app.add_option("--backend", o.backends,
+                 "cpu, cuda, cuda-plain (the fused kernel without its exact shortcuts; default: cpu, and cuda when a "
+                 "device is present)")
       ->delimiter(',');
   app.add_option("--seconds", o.seconds, "target seconds of one timed run");
   app.add_option("--repeats", o.repeats, "timed runs after the warm-up (median reported)");
