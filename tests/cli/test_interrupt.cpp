@@ -100,9 +100,10 @@ TEST_F(Interrupt, SweepKeepsFinishedPointsAndResumesToTheSameResult) {
 // An interrupted verify keeps the claims it finished (claims/<id>.json) and writes no report; the same command
 // resumes from them (a claim done earlier is not run again) and then writes the report.
 TEST_F(Interrupt, VerifyKeepsFinishedClaimsAndResumes) {
-  // Claims run in report order: subcritical-bias (a second), then head-dim-crossover (about 40 s).
-  const std::vector<std::string> verify = {"verify", "--claims", "subcritical-bias,head-dim-crossover", "--backend", "cpu",
-                                           "--quiet", "--out", at("v/nested")};
+  // Claims run in report order: with --quick, subcritical-bias (0.2 s), then head-dim-crossover (about 17 s on 2
+  // cores), inside which the signal comes.
+  const std::vector<std::string> verify = {"verify",   "--claims", "subcritical-bias,head-dim-crossover",
+                                           "--quick",  "--backend", "cpu", "--quiet", "--out", at("v/nested")};
   const pid_t pid = spawn_cli(verify);
   const fs::path done = dir / "v" / "nested" / "claims" / "subcritical-bias.json";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -116,7 +117,7 @@ TEST_F(Interrupt, VerifyKeepsFinishedClaimsAndResumes) {
   EXPECT_TRUE(fs::exists(done));
   EXPECT_FALSE(fs::exists(dir / "v" / "nested" / "report.html"));
   const std::string before = read_text(done);
-  // The same command again: subcritical-bias is taken from claims/, head-dim-crossover runs (about 40 s).
+  // The same command again: subcritical-bias is taken from claims/, head-dim-crossover runs.
   ASSERT_EQ(wait_for_exit(spawn_cli(verify, at("again.out")), 180).code, 0);
   const std::string again = read_text(dir / "again.out");
   EXPECT_NE(again.find("subcritical-bias         agrees          (done earlier"), std::string::npos) << again;
