@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU stage 2 (under 6 minutes on an H100/H200), after stage 1 passed: how fast? From the same binaries:
-#   BIN=carry/bin bash bench/gpu_stage2.sh
+#   bash bench/gpu_stage2.sh        (device tool: carry=["carry/attnlim-gpu.tar.gz"], as stage 1)
 # 1. attnlim_bench on CUDA at d = 3, 16, 128, both tiers, with and without the fused kernel's exact shortcuts
 #    (cuda-plain: LaunchOptions::shortcuts off, bench/NOTES.md), beside the device limits (Philox, normals), the
 #    materialise-then-reduce path and the PyTorch baseline (float64 and float32), measured in the same run;
@@ -34,6 +34,8 @@ if [ -n "$ncu_bin" ] && [ -x "$ncu_bin" ]; then
       --beta-scale critical --beta 0.125,0.25,0.5,1,2,4,8,16 --top-k 8 --quiet >> "$out/ncu.txt" 2>&1 || ncu_rc=$?
   done
   [ "$ncu_rc" -eq 0 ] || status=1
+  # On a gVisor machine ncu cannot read the counters (the device library's KINDS.md): say so, not "exit N".
+  grep -q 'LibraryNotLoaded\|ERR_NVGPUCTRPERM' "$out/ncu.txt" && ncu_rc="no hardware counters on this machine (gVisor, KINDS.md)"
 fi
 ncu_summary=$(grep -E '^###|Compute \(SM\) Throughput|^ +Memory Throughput|DRAM Throughput|Registers Per Thread|Local Memory|Achieved Occupancy|Theoretical Occupancy|Issued Ipc Active|No Eligible|OPT|WRN' "$out/ncu.txt" | head -50)
 echo "$ncu_summary"
