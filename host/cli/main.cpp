@@ -1,5 +1,6 @@
 // attnlim: simulator of the long-context limit of softmax attention.
-// Exit codes: 0 success, 2 bad input (one line naming the flag and the problem), 1 anything else.
+// Exit codes: 0 success, 2 bad input (one line naming the flag and the problem), 3 verify --strict with a claim
+// that disagrees (the report is written), 1 anything else.
 // Under mpirun or srun every rank runs main; rank 0 prints, and a failure ends every rank (engine/mpi.hpp).
 #include <signal.h>
 
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
                     e.signal() == SIGTERM ? "SIGTERM" : e.signal() == SIGINT ? "SIGINT" : "a stop request"));
   } catch (const attnlim::InputError& e) {
     return session.fail(2, fmt::format("attnlim: error: {}", e.for_command_line()));
+  } catch (const attnlim::cli::StrictFailure& e) {
+    return session.fail(3, fmt::format("attnlim: {}", e.what()));
   } catch (const std::exception& e) {
     return session.fail(1, fmt::format("attnlim: failed: {}", e.what()));
   }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ void register_verify(CLI::App& app);
 void register_heat(CLI::App& app);
 void register_analyze(CLI::App& app);
 void register_self_attention(CLI::App& app);
+
+// verify --strict after its report: a claim disagrees. main exits 3 with the message (neither bad input, 2,
+// nor a failure of the run, 1).
+struct StrictFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // The fields (library names: "top_k", "n_min") a front end was given: CLI11's options that were on the command
 // line, Python's keywords that were not None. A default and an explicit value can mean different things

@@ -42,7 +42,7 @@ void register_verify(CLI::App& app) {
   struct Options {
     std::vector<std::string> claims;
     std::string seed = "1", threads = "0", backend = "auto", out = "out/verify";
-    bool quick = false, quiet = false;
+    bool quick = false, quiet = false, strict = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand(
@@ -59,6 +59,8 @@ void register_verify(CLI::App& app) {
                                    "the same command resumes")
       ->type_name("FOLDER")
       ->capture_default_str();
+  sub->add_flag("--strict", o->strict, "exit 3 (after writing the report) when a claim run or resumed disagrees "
+                                       "(for pipelines; otherwise the exit code is 0 whatever the verdicts)");
   add_quiet_flag(sub, o->quiet);
   sub->callback([o, sub] {
     // Everything is checked before anything is printed or created.
@@ -149,6 +151,15 @@ void register_verify(CLI::App& app) {
     write_file_atomic((out / "report.html").string(), report_html(claims, info));
     write_file_atomic((out / "summary.json").string(), report_summary(claims, info).dump(2) + "\n");
     fmt::print("report: {0}/report.html (self-contained), {0}/report.md, {0}/summary.json\n", o->out);
+    if (o->strict) {
+      std::vector<std::string> disagreeing;
+      for (const ClaimResult& c : claims)
+        if (c.verdict == Verdict::disagrees && std::find(chosen.begin(), chosen.end(), c.id) != chosen.end())
+          disagreeing.push_back(c.id);
+      if (!disagreeing.empty())
+        throw StrictFailure(fmt::format("verify --strict: {} of {} claims disagree: {} (see {}/report.html)",
+                                        disagreeing.size(), chosen.size(), fmt::join(disagreeing, ", "), o->out));
+    }
   });
 }
 

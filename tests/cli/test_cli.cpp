@@ -179,6 +179,29 @@ TEST_F(Cli, VerifyOutMustBeAFolderAndNotEmpty) {
   expect_refused(kSmallVerifyD3 + " --out " + at("v"), "--out", "summary.json");
 }
 
+// --strict: exit 0 while every claim agrees; 3 with one line naming a claim that disagrees (here a kept claim
+// whose verdict was edited to "disagrees", which verify resumes from), after writing the report; without
+// --strict the same run exits 0.
+TEST_F(Cli, VerifyStrictExitsThreeWhenAClaimDisagrees) {
+  const std::string run = kSmallVerifyD3 + " --quiet --out " + at("v");
+  const CliRun agrees = run_cli(run + " --strict");
+  ASSERT_EQ(agrees.status, 0) << agrees.output;
+  ASSERT_NE(agrees.output.find("subcritical-bias         agrees"), std::string::npos) << agrees.output;
+  const fs::path kept = dir / "v" / "claims" / "subcritical-bias.json";
+  nlohmann::json claim = nlohmann::json::parse(read_text(kept));
+  claim["claim"]["verdict"] = "disagrees";
+  std::ofstream(kept) << claim.dump() << "\n";
+  fs::remove(dir / "v" / "report.html");
+  const CliRun strict = run_cli(run + " --strict");
+  EXPECT_EQ(strict.status, 3) << strict.output;
+  EXPECT_NE(strict.output.find("attnlim: verify --strict: 1 of 1 claims disagree: subcritical-bias (see "),
+            std::string::npos)
+      << strict.output;
+  EXPECT_TRUE(fs::exists(dir / "v" / "report.html")) << "the report is written before the exit";
+  EXPECT_NE(read_text(dir / "v" / "summary.json").find("disagrees"), std::string::npos);
+  EXPECT_EQ(run_cli(run).status, 0);
+}
+
 TEST_F(Cli, OutputsAreWrittenThroughSymlinks) {
   const std::string target = keep("target.csv", "old\n");
   fs::create_symlink("target.csv", dir / "link.csv");
