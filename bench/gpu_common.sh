@@ -30,9 +30,12 @@ if ! unresolved; then
   unresolved || { echo "FATAL: the libraries above do not resolve on this machine"; exit 2; }
 fi
 for b in attnlim attnlim_tests attnlim_bench; do echo "--- ldd $b"; ldd "$bin/$b"; done
-# cuRAND's host library for the materialise baseline (stage 2): the toolkit's or PyTorch's wheel's folder.
-for dir in /usr/local/cuda/lib64 $(ls -d /usr/local/cuda-*/lib64 2>/dev/null) \
-           $("$python" -c 'import os, nvidia.curand as c; print(os.path.join(list(c.__path__)[0], "lib"))' 2>/dev/null); do
+# cuRAND's host library for the materialise baseline (stage 2): the toolkit's folder, or the NVIDIA wheels'
+# (nvidia/curand/lib for CUDA 12 wheels, nvidia/cu13/lib for CUDA 13 ones: every nvidia/*/lib is tried).
+for dir in /usr/local/cuda/lib64 $(ls -d /usr/local/cuda-*/lib64 /usr/local/cuda/targets/*/lib 2>/dev/null) \
+           $("$python" -c 'import os, nvidia
+for p in nvidia.__path__:
+    for sub in sorted(os.listdir(p)): print(os.path.join(p, sub, "lib"))' 2>/dev/null); do
   [ -e "$dir/libcurand.so.10" ] && { export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$dir"; break; }
 done
 
