@@ -7,8 +7,10 @@ bin=${BIN:-carry/bin}
 out=${OUT:-.}
 python=${PYTHON:-python3}
 mkdir -p "$out"
-# The device tool carries bench/build_for_gpu.sh's archive (carry/attnlim-gpu.tar.gz): unpack it once.
-if [ ! -d "$bin" ] && [ -z "${BIN:-}" ] && [ -f carry/attnlim-gpu.tar.gz ]; then
+# The device tool carries bench/build_for_gpu.sh's archive (carry/attnlim-gpu.tar.gz): unpacked afresh every
+# time, since a warm machine keeps the carry/bin of an earlier call (an older build).
+if [ -z "${BIN:-}" ] && [ -f carry/attnlim-gpu.tar.gz ]; then
+  rm -rf carry/bin
   tar -xzf carry/attnlim-gpu.tar.gz -C carry || { echo "$1: FATAL: cannot unpack carry/attnlim-gpu.tar.gz" >&2; exit 2; }
 fi
 bin=$(cd "$bin" && pwd) || { echo "$1: FATAL: no folder ${BIN:-carry/bin}" >&2; exit 2; }

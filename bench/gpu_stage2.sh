@@ -33,9 +33,15 @@ if [ -n "$ncu_bin" ] && [ -x "$ncu_bin" ]; then
       "$bin/attnlim" simulate --backend cuda --d "$1" --sampler "$2" --n 536870912 --trials 2 \
       --beta-scale critical --beta 0.125,0.25,0.5,1,2,4,8,16 --top-k 8 --quiet >> "$out/ncu.txt" 2>&1 || ncu_rc=$?
   done
-  [ "$ncu_rc" -eq 0 ] || status=1
-  # On a gVisor machine ncu cannot read the counters (the device library's KINDS.md): say so, not "exit N".
-  grep -q 'LibraryNotLoaded\|ERR_NVGPUCTRPERM' "$out/ncu.txt" && ncu_rc="no hardware counters on this machine (gVisor, KINDS.md)"
+  # On a gVisor machine ncu cannot read the counters (the device library's KINDS.md): that says nothing of the
+  # kernel, so it is reported as such and does not fail the stage; without the permission to read them, likewise.
+  if grep -q 'LibraryNotLoaded' "$out/ncu.txt"; then
+    ncu_rc="no hardware counters on this machine (LibraryNotLoaded: a gVisor machine, KINDS.md)"
+  elif grep -q 'ERR_NVGPUCTRPERM' "$out/ncu.txt"; then
+    ncu_rc="no permission to read the hardware counters (ERR_NVGPUCTRPERM)"
+  elif [ "$ncu_rc" -ne 0 ]; then
+    status=1
+  fi
 fi
 ncu_summary=$(grep -E '^###|Compute \(SM\) Throughput|^ +Memory Throughput|DRAM Throughput|Registers Per Thread|Local Memory|Achieved Occupancy|Theoretical Occupancy|Issued Ipc Active|No Eligible|OPT|WRN' "$out/ncu.txt" | head -50)
 echo "$ncu_summary"

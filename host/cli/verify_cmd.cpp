@@ -50,8 +50,8 @@ void register_verify(CLI::App& app) {
   std::string ids;
   for (const auto& id : claim_ids()) ids += (ids.empty() ? "" : ", ") + id;
   add_list_option(sub, "--claims", o->claims, "the claims to run (default: all): " + ids, "LIST");
-  sub->add_flag("--quick", o->quick, "about 2 minutes on 2 CPU cores (smaller n, fewer trials, wider intervals); "
-                                     "the default takes about 10");
+  sub->add_flag("--quick", o->quick, "about 25 s on 2 CPU cores (smaller n, fewer trials, wider intervals); "
+                                     "the default takes about 6 minutes");
   add_number_option(sub, "--seed", o->seed, "base seed", "INT");
   add_number_option(sub, "--threads", o->threads, "CPU threads (0: all)", "INT");
   sub->add_option("--backend", o->backend, "auto, cpu or cuda (larger n where a GPU carries the work)")->capture_default_str();

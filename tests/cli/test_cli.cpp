@@ -181,7 +181,7 @@ TEST_F(Cli, VerifyOutMustBeAFolderAndNotEmpty) {
 
 // --strict: exit 0 while every claim agrees; 3 with one line naming a claim that disagrees (here a kept claim
 // whose verdict was edited to "disagrees", which verify resumes from), after writing the report; without
-// --strict the same run exits 0.
+// --strict the same run exits 0, and so does a --strict run of other claims.
 TEST_F(Cli, VerifyStrictExitsThreeWhenAClaimDisagrees) {
   const std::string run = kSmallVerifyD3 + " --quiet --out " + at("v");
   const CliRun agrees = run_cli(run + " --strict");
@@ -200,6 +200,10 @@ TEST_F(Cli, VerifyStrictExitsThreeWhenAClaimDisagrees) {
   EXPECT_TRUE(fs::exists(dir / "v" / "report.html")) << "the report is written before the exit";
   EXPECT_NE(read_text(dir / "v" / "summary.json").find("disagrees"), std::string::npos);
   EXPECT_EQ(run_cli(run).status, 0);
+  // A kept claim that disagrees but is not among --claims does not count.
+  const CliRun other = run_cli("verify --claims critical-law --quick --backend cpu --quiet --strict --out " + at("v"));
+  EXPECT_EQ(other.status, 0) << other.output;
+  EXPECT_NE(read_text(dir / "v" / "summary.json").find("disagrees"), std::string::npos);
 }
 
 TEST_F(Cli, OutputsAreWrittenThroughSymlinks) {

@@ -1,8 +1,8 @@
 // The same numbers across refactors: the JSON (and one CSV) of fixed-seed runs of simulate, sweep,
 // critical and theory, compared with values pinned in tests/drivers/pinned/ by an earlier build.
 //
-// Every number must equal its pin to 1e-12 relative (support/pinned_tolerance.hpp says why not exactly; the
-// pins are "%.17g"-exact JSON doubles), every string and array length exactly; fields that time the run
+// Every floating-point number must equal its pin to 1e-12 relative (support/pinned_tolerance.hpp says why not
+// exactly; the pins are "%.17g"-exact JSON doubles), every integer, string and array length exactly; fields that time the run
 // (seconds, keys_per_second, trials_per_second) or name the machine (backend, device) are not compared, and fields the run has beyond the pin are allowed (a new
 // field is not a changed number). A change that is meant to change numbers regenerates the pins with
 //   ATTNLIM_WRITE_PINS=1 build/tests/attnlim_tests --gtest_filter='PinnedValues.*'
@@ -64,9 +64,13 @@ void compare(const json& pinned, const json& actual, const std::string& path, do
       compare(pinned[i], actual[i], path + "[" + std::to_string(i) + "]", relative, reported);
     return;
   }
+  if (pinned.is_number_integer() && actual.is_number_integer()) {  // seeds, counts: exactly
+    if (pinned != actual) fail("pinned " + pinned.dump() + ", got " + actual.dump());
+    return;
+  }
   if (pinned.is_number() && actual.is_number()) {
     const double p = pinned.get<double>(), a = actual.get<double>();
-    const bool same = relative == 0.0 ? p == a : std::abs(p - a) <= relative * std::max(std::abs(p), std::abs(a));
+    const bool same = std::abs(p - a) <= relative * std::max(std::abs(p), std::abs(a));
     if (!same) {
       std::ostringstream s;
       s.precision(17);
