@@ -7,6 +7,8 @@
 // a kernel whose result depends on that order has a race between two barriers. Every phase must end with all
 // live threads at the same __syncthreads (file:line), and no thread may end while others wait at one: either
 // is a divergent barrier (undefined on a device; compute-sanitizer's synccheck reports it), and fails the launch.
+// Warp operations (__shfl_sync and the rest, cuda_runtime.h) are stops too, for the lanes of their mask: within a
+// phase the fibers run in rounds, and a warp's lanes go on once all of its mask wait at the same operation.
 //
 // Memory: every cudaMalloc is its own mapping, filled with 0xff bytes (a NaN in every double, so a read of
 // memory nothing wrote shows in the results), its last byte against an inaccessible page, so that a read or
@@ -153,6 +155,19 @@ struct Worker {
     std::uint64_t passed;  // barriers this thread has reached: the same line in another loop turn differs
   };
   std::vector<Barrier> barrier;  // per fiber: the __syncthreads it waits at
+  // Warp operations (__shfl_sync and the rest): a fiber stops at one like at a barrier; when every lane of the
+  // mask has arrived at the same one, the scheduler publishes the lanes' deposits and releases them.
+  struct WarpStop {
+    const char* file;
+    int line;
+    std::uint64_t passed;  // times this thread has reached this file:line (the same line in another loop turn differs)
+    unsigned mask;
+  };
+  std::vector<std::map<std::pair<const char*, int>, std::uint64_t>> warp_sites;  // per fiber: the counts
+  std::vector<WarpStop> warp_stop;        // per fiber: its last warp operation
+  std::vector<char> at_warp;              // per fiber: stopped at a warp operation (not at a barrier)
+  std::vector<std::uint64_t> deposit;     // per fiber: the value it brought to its warp operation
+  std::vector<std::uint64_t> published;   // per fiber: its warp's deposits, published when the warp is complete
   int current = -1;
   std::exception_ptr failure;
 };
@@ -164,6 +179,11 @@ void run_block(Worker& w, dim3 block, const std::function<void()>& body) {
   w.scheduler.clear();
   w.scheduler.resize(threads);
   w.barrier.assign(threads, Worker::Barrier{nullptr, 0, 0});
+  w.warp_stop.assign(threads, Worker::WarpStop{nullptr, 0, 0, 0});
+  w.warp_sites.assign(threads, {});
+  w.at_warp.assign(threads, 0);
+  w.deposit.assign(threads, 0);
+  w.published.assign(threads, 0);
   std::fill(w.shared.begin(), w.shared.end(), 0xff);
   for (int t = 0; t < threads; ++t) {
     w.fibers.emplace_back(std::allocator_arg, StackHandle{&w.stacks}, [&w, &body, t](ctx::fiber&& back) {
@@ -184,19 +204,73 @@ void run_block(Worker& w, dim3 block, const std::function<void()>& body) {
     return std::string(base ? base + 1 : site.file) + ":" + std::to_string(site.line) + " (barrier " +
            std::to_string(site.passed) + ")";
   };
+  auto fail = [&](const std::string& why) {
+    if (!w.failure) w.failure = std::make_exception_ptr(std::logic_error(why));
+  };
+  auto where = [&] { return "in block (" + std::to_string(blockIdx.x) + ", " + std::to_string(blockIdx.y) + ")"; };
+  auto warp_place = [](const Worker::WarpStop& site) {
+    const char* base = std::strrchr(site.file, '/');
+    char mask[16];
+    std::snprintf(mask, sizeof mask, "%#010x", site.mask);
+    return std::string(base ? base + 1 : site.file) + ":" + std::to_string(site.line) + " (time " +
+           std::to_string(site.passed) + ", mask " + mask + ")";
+  };
+  std::vector<char> run(threads, 0);
   for (bool live = true; live;) {  // one phase: every live fiber runs to its next barrier or its end
     live = false;
     int waiting = -1, ended = -1;
+    for (int t = 0; t < threads; ++t) run[t] = w.fibers[t] ? 1 : 0;
+    // Within the phase, rounds: the runnable fibers run to a barrier, a warp operation or their end; then every
+    // warp whose mask lanes all wait at the same warp operation is released for the next round.
+    for (bool runnable = true; runnable;) {
+      runnable = false;
+      for (int i = 0; i < threads; ++i) {
+        const int t = reverse ? threads - 1 - i : i;
+        if (!run[t]) continue;
+        run[t] = 0;
+        threadIdx = uint3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+        w.current = t;
+        w.fibers[t] = std::move(w.fibers[t]).resume();
+        if (!w.fibers[t]) ended = std::max(ended, t);
+      }
+      for (int first = 0; first < threads; first += 32) {
+        const int lanes = std::min(32, threads - first);
+        // Each group of lanes stopped at a warp operation, led by its lowest lane: every lane of the leader's
+        // mask must wait at the same operation (file:line, count, mask). Published and released after a
+        // failure too, so that every fiber runs to its end and the launch returns.
+        for (int leader = first; leader < first + lanes; ++leader) {
+          if (!w.fibers[leader] || !w.at_warp[leader]) continue;
+          const Worker::WarpStop op = w.warp_stop[leader];
+          for (int l = 0; l < 32; ++l) {
+            if (!(op.mask >> l & 1u)) continue;
+            const int t = first + l;
+            if (l >= lanes) {
+              fail("warp operation " + where() + " at " + warp_place(op) + ": mask lane " + std::to_string(l) +
+                   " is past the block's last thread");
+            } else if (!w.fibers[t] || !w.at_warp[t]) {
+              fail("divergent warp operation " + where() + ": thread " + std::to_string(leader) + " waits at " +
+                   warp_place(op) + ", thread " + std::to_string(t) + " of its mask " +
+                   (!w.fibers[t] ? std::string("has ended") : "waits at a __syncthreads"));
+            } else if (std::strcmp(w.warp_stop[t].file, op.file) != 0 || w.warp_stop[t].line != op.line ||
+                       w.warp_stop[t].passed != op.passed || w.warp_stop[t].mask != op.mask) {
+              fail("divergent warp operation " + where() + ": thread " + std::to_string(leader) + " waits at " +
+                   warp_place(op) + ", thread " + std::to_string(t) + " at " + warp_place(w.warp_stop[t]));
+            }
+          }
+          for (int l = 0; l < lanes; ++l) {
+            const int t = first + l;
+            if (!w.fibers[t] || !w.at_warp[t] || !((op.mask >> l & 1u) || t == leader)) continue;
+            w.published[t] = w.deposit[t];
+            w.at_warp[t] = 0;
+            run[t] = 1;
+            runnable = true;
+          }
+        }
+      }
+    }
     for (int i = 0; i < threads; ++i) {
       const int t = reverse ? threads - 1 - i : i;
       if (!w.fibers[t]) continue;
-      threadIdx = uint3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
-      w.current = t;
-      w.fibers[t] = std::move(w.fibers[t]).resume();
-      if (!w.fibers[t]) {
-        ended = t;
-        continue;
-      }
       live = true;
       if (waiting < 0) {
         waiting = t;
@@ -232,6 +306,26 @@ void syncthreads(const char* file, int line) {
   const int t = w.current;
   w.barrier[t] = Worker::Barrier{file, line, w.barrier[t].passed + 1};
   w.scheduler[t] = std::move(w.scheduler[t]).resume();
+}
+
+void warp_lane_outside_mask(const char* file, int line, int lane, int from, unsigned mask) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%#010x", mask);
+  throw std::logic_error(std::string("warp shuffle at ") + file + ":" + std::to_string(line) + ": lane " +
+                         std::to_string(lane) + " reads lane " + std::to_string(from) + ", outside its mask " + text);
+}
+
+const std::uint64_t* warp_exchange(const char* file, int line, unsigned mask, std::uint64_t value) {
+  Worker& w = *this_worker;
+  const int t = w.current;
+  if (!(mask >> (t % 32) & 1u))
+    throw std::logic_error(std::string("warp operation at ") + file + ":" + std::to_string(line) + ": thread " +
+                           std::to_string(t) + " is not in its own mask");
+  w.warp_stop[t] = Worker::WarpStop{file, line, ++w.warp_sites[t][{file, line}], mask};
+  w.deposit[t] = value;
+  w.at_warp[t] = 1;
+  w.scheduler[t] = std::move(w.scheduler[t]).resume();
+  return w.published.data() + (t - t % 32);
 }
 
 void launch(const void* kernel, dim3 grid, dim3 block, std::size_t shared_bytes, const std::function<void()>& body) {

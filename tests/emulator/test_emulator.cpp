@@ -1,5 +1,6 @@
 // The host emulator's own properties (tests/emulator/README.md): barriers separate phases, CUB's block
-// reduction folds every thread, thread order can be reversed, memory faults and errors behave as on a device.
+// reduction folds every thread, thread order can be reversed, memory faults and errors behave as on a device,
+// warp operations follow their definitions and divergent ones fail the launch.
 // Named Cuda* so that the Emulated.Cuda* filter runs them.
 #include <gtest/gtest.h>
 
@@ -60,6 +61,56 @@ __global__ void early_exit_kernel() {
   if (threadIdx.x == 5) return;
   __syncthreads();
 }
+
+// Warp operations: 3 warps of 32 lanes; per thread, 9 results.
+constexpr int kWarpThreads = 96;
+constexpr int kWarpResults = 9;
+__global__ void warp_kernel(long long* out) {
+  const int t = static_cast<int>(threadIdx.x), lane = t % 32, warp = t / 32;
+  const long long v = t + 1000 * static_cast<long long>(blockIdx.x);
+  long long* mine = out + (blockIdx.x * kWarpThreads + t) * kWarpResults;
+  long long down = v;  // a tree sum: lane 0 ends with the warp's total
+  for (int offset = 16; offset > 0; offset /= 2) down += __shfl_down_sync(0xffffffffu, down, offset);
+  long long butterfly = v;  // every lane ends with it
+  for (int m = 1; m < 32; m *= 2) butterfly += __shfl_xor_sync(0xffffffffu, butterfly, m);
+  mine[0] = lane == 0 ? down : -1;
+  mine[1] = butterfly;
+  mine[2] = __shfl_sync(0xffffffffu, v, 5);
+  mine[3] = __shfl_up_sync(0xffffffffu, v, 1);
+  mine[4] = __shfl_sync(0xffffffffu, v, 3, 8);  // lane 3 of each group of 8
+  mine[5] = __ballot_sync(0xffffffffu, lane % 3 == 0);
+  mine[8] = __shfl_down_sync(0xffffffffu, v, 3, 16);  // 3 lanes on within each half warp, else its own
+  // Two halves with their own masks at two different places, then the whole warp again.
+  if (lane < 16) {
+    mine[6] = __shfl_xor_sync(0x0000ffffu, v, 1);
+  } else {
+    mine[6] = __shfl_xor_sync(0xffff0000u, v, 2);
+  }
+  __syncwarp();
+  // A loop whose trip count differs between warps (not within one), then a barrier for the whole block.
+  long long turns = 0;
+  for (int i = 0; i <= warp; ++i) turns += __any_sync(0xffffffffu, lane == i) && __all_sync(0xffffffffu, lane < 32);
+  __syncthreads();
+  mine[7] = turns;
+}
+
+// Faults: half a warp leaves a full-mask shuffle; a lane reads a lane outside its mask; the two halves wait at
+// different shuffles; a full mask in a block whose last warp has 16 lanes.
+__global__ void warp_half_exits_kernel(int* out) {
+  if (threadIdx.x % 32 >= 16) return;
+  out[threadIdx.x] = __shfl_sync(0xffffffffu, 1, 0);
+}
+__global__ void warp_outside_mask_kernel(int* out) {
+  if (threadIdx.x % 32 < 16) out[threadIdx.x] = __shfl_sync(0x0000ffffu, 1, 20);
+}
+__global__ void warp_split_kernel(int* out) {
+  if (threadIdx.x % 32 < 16) {
+    out[threadIdx.x] = __shfl_sync(0xffffffffu, 1, 0);
+  } else {
+    out[threadIdx.x] = __shfl_sync(0xffffffffu, 2, 0);
+  }
+}
+__global__ void warp_short_kernel(int* out) { out[threadIdx.x] = __shfl_sync(0xffffffffu, 1, 0); }
 
 template <class T>
 T* device_alloc(std::size_t count) {
@@ -210,4 +261,54 @@ TEST(CudaEmulator, DivergentBarriersFailTheLaunch) {
               "thread 1 at test_emulator.cpp:[0-9]+");
   EXPECT_EXIT(run(early_exit_kernel), testing::ExitedWithCode(0),
               "thread 5 ended while thread 0 waits at test_emulator.cpp:[0-9]+");
+}
+
+// The warp operations against their definitions (CUDA programming guide, warp shuffle functions): sums by a
+// tree and by a butterfly, a broadcast, shifts, segments of 8, a ballot, two half-warp masks, and warps that
+// loop different numbers of times before a barrier (no divergence: each warp agrees with itself).
+TEST(CudaEmulator, WarpShufflesAndBallotsFollowTheirDefinitions) {
+  constexpr int blocks = 2;
+  long long* out = device_alloc<long long>(blocks * kWarpThreads * kWarpResults);
+  attnlim_emu::launch(nullptr, dim3(blocks), dim3(kWarpThreads), 0, [&] { warp_kernel(out); });
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  std::vector<long long> r(blocks * kWarpThreads * kWarpResults);
+  ASSERT_EQ(cudaMemcpy(r.data(), out, r.size() * sizeof(long long), cudaMemcpyDeviceToHost), cudaSuccess);
+  for (int b = 0; b < blocks; ++b)
+    for (int t = 0; t < kWarpThreads; ++t) {
+      SCOPED_TRACE("block " + std::to_string(b) + " thread " + std::to_string(t));
+      const int lane = t % 32, first = t - lane;
+      const auto value = [&](int thread) { return thread + 1000LL * b; };
+      long long warp_sum = 0;
+      for (int l = 0; l < 32; ++l) warp_sum += value(first + l);
+      const long long* got = &r[(b * kWarpThreads + t) * kWarpResults];
+      EXPECT_EQ(got[0], lane == 0 ? warp_sum : -1);
+      EXPECT_EQ(got[1], warp_sum);
+      EXPECT_EQ(got[2], value(first + 5));
+      EXPECT_EQ(got[3], value(lane == 0 ? t : t - 1));
+      EXPECT_EQ(got[4], value(first + (lane & ~7) + 3));
+      EXPECT_EQ(got[5], 0x49249249LL);
+      EXPECT_EQ(got[6], value(first + (lane < 16 ? (lane ^ 1) : (lane ^ 2))));
+      EXPECT_EQ(got[7], t / 32 + 1);
+      EXPECT_EQ(got[8], value(lane % 16 + 3 < 16 ? t + 3 : t));
+    }
+  cudaFree(out);
+}
+
+// compute-sanitizer's synccheck for warps, emulated: each fault fails the launch and names what happened.
+TEST(CudaEmulator, DivergentWarpOperationsFailTheLaunch) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto run = [](void (*kernel)(int*), int threads) {
+    int* out = device_alloc<int>(threads);
+    attnlim_emu::launch(nullptr, dim3(1), dim3(threads), 0, [&] { kernel(out); });
+    std::exit(cudaDeviceSynchronize() == cudaErrorLaunchFailure ? 0 : 1);
+  };
+  EXPECT_EXIT(run(warp_half_exits_kernel, 64), testing::ExitedWithCode(0),
+              "divergent warp operation in block \\(0, 0\\): thread 0 waits at test_emulator.cpp:[0-9]+ \\(time 1, "
+              "mask 0xffffffff\\), thread 16 of its mask has ended");
+  EXPECT_EXIT(run(warp_outside_mask_kernel, 32), testing::ExitedWithCode(0),
+              "lane [0-9]+ reads lane 20, outside its mask 0x0000ffff");
+  EXPECT_EXIT(run(warp_split_kernel, 32), testing::ExitedWithCode(0),
+              "thread 0 waits at test_emulator.cpp:[0-9]+ \\(time 1, mask 0xffffffff\\), thread 16 at "
+              "test_emulator.cpp:[0-9]+");
+  EXPECT_EXIT(run(warp_short_kernel, 48), testing::ExitedWithCode(0), "mask lane 16 is past the block's last thread");
 }

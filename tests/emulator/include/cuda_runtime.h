@@ -1,11 +1,14 @@
 // The host emulator's stand-in for <cuda_runtime.h> (tests/emulator/README.md). cuda/'s sources compile with
 // the host compiler against this header: kernels are plain functions run by tests/emulator/emulator.cpp, one
 // fiber per CUDA thread, blocks on the host's cores; device memory is host memory with a guard page after
-// every allocation. It declares only what cuda/ uses; anything else fails to compile, on purpose.
+// every allocation. It declares only what cuda/ uses (and the warp operations, for changes to come); anything
+// else fails to compile, on purpose.
 #pragma once
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <stdexcept>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -168,6 +171,95 @@ cudaError_t cudaFuncSetAttribute(Kernel kernel, cudaFuncAttribute attribute, int
 // A macro so that the barrier knows its place: a block whose threads wait at different barriers, or some at a
 // barrier while others have ended, fails its launch (cudaErrorLaunchFailure) with both places named.
 #define __syncthreads() ::attnlim_emu::syncthreads(__FILE__, __LINE__)
+
+// Warp operations: each is a stop like __syncthreads, for the lanes of its mask only (emulator.cpp). Every lane
+// of the mask must reach the same one (file:line, as often, with the same mask), else the launch fails naming
+// both places; a lane reading another lane outside the mask fails it too. Values of up to 8 bytes.
+constexpr int warpSize = 32;
+
+namespace attnlim_emu {
+
+// Deposits value at the warp operation file:line and returns the 32 deposits of the caller's warp once every
+// lane of mask has arrived (only the mask's lanes are meaningful).
+const std::uint64_t* warp_exchange(const char* file, int line, unsigned mask, std::uint64_t value);
+void warp_lane_outside_mask(const char* file, int line, int lane, int from, unsigned mask);  // throws
+
+inline int lane_id() {
+  return static_cast<int>((threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) % 32u);
+}
+template <class T>
+std::uint64_t to_bits(T value) {
+  static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T>, "warp operations move values of up to 8 bytes");
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof value);
+  return bits;
+}
+template <class T>
+T from_bits(std::uint64_t bits) {
+  T value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+// The shuffles: `from(lane, base)` is the source lane (base: the first lane of the caller's width segment).
+template <class T, class From>
+T shuffle(const char* file, int line, unsigned mask, T value, int width, From from) {
+  if (width < 1 || width > 32 || (width & (width - 1)) != 0)
+    throw std::logic_error(std::string("warp shuffle at ") + file + ":" + std::to_string(line) +
+                           ": width must be a power of 2 up to 32");
+  const std::uint64_t* lanes = warp_exchange(file, line, mask, to_bits(value));
+  const int lane = lane_id(), source = from(lane, lane & ~(width - 1));
+  if (!(mask >> source & 1u)) warp_lane_outside_mask(file, line, lane, source, mask);
+  return from_bits<T>(lanes[source]);
+}
+template <class T>
+T shfl_sync(const char* file, int line, unsigned mask, T value, int src, int width = 32) {
+  return shuffle(file, line, mask, value, width, [&](int, int base) { return base + (src & (width - 1)); });
+}
+template <class T>
+T shfl_up_sync(const char* file, int line, unsigned mask, T value, unsigned delta, int width = 32) {
+  return shuffle(file, line, mask, value, width, [&](int lane, int base) {
+    return lane - static_cast<int>(delta) >= base ? lane - static_cast<int>(delta) : lane;
+  });
+}
+template <class T>
+T shfl_down_sync(const char* file, int line, unsigned mask, T value, unsigned delta, int width = 32) {
+  return shuffle(file, line, mask, value, width, [&](int lane, int base) {
+    return lane + static_cast<int>(delta) < base + width ? lane + static_cast<int>(delta) : lane;
+  });
+}
+// A later segment's lane is out of reach: the caller's own value (the programming guide's rule for width < 32).
+template <class T>
+T shfl_xor_sync(const char* file, int line, unsigned mask, T value, int lane_mask, int width = 32) {
+  return shuffle(file, line, mask, value, width, [&](int lane, int base) {
+    const int target = lane ^ lane_mask;
+    return target < base + width && target < 32 ? target : lane;
+  });
+}
+inline unsigned ballot_sync(const char* file, int line, unsigned mask, int predicate) {
+  const std::uint64_t* lanes = warp_exchange(file, line, mask, predicate != 0);
+  unsigned bits = 0;
+  for (int l = 0; l < 32; ++l)
+    if ((mask >> l & 1u) && lanes[l]) bits |= 1u << l;
+  return bits;
+}
+// __syncwarp(mask = all lanes): a callable that knows its place, so that the macro needs no comma elision.
+struct SyncWarp {
+  const char* file;
+  int line;
+  void operator()(unsigned mask = 0xffffffffu) const { warp_exchange(file, line, mask, 0); }
+};
+
+}  // namespace attnlim_emu
+
+#define __shfl_sync(...) ::attnlim_emu::shfl_sync(__FILE__, __LINE__, __VA_ARGS__)
+#define __shfl_up_sync(...) ::attnlim_emu::shfl_up_sync(__FILE__, __LINE__, __VA_ARGS__)
+#define __shfl_down_sync(...) ::attnlim_emu::shfl_down_sync(__FILE__, __LINE__, __VA_ARGS__)
+#define __shfl_xor_sync(...) ::attnlim_emu::shfl_xor_sync(__FILE__, __LINE__, __VA_ARGS__)
+#define __ballot_sync(mask, predicate) ::attnlim_emu::ballot_sync(__FILE__, __LINE__, mask, predicate)
+#define __any_sync(mask, predicate) (::attnlim_emu::ballot_sync(__FILE__, __LINE__, mask, predicate) != 0u)
+#define __all_sync(mask, predicate) \
+  (::attnlim_emu::ballot_sync(__FILE__, __LINE__, mask, predicate) == (mask))
+#define __syncwarp(...) ::attnlim_emu::SyncWarp{__FILE__, __LINE__}(__VA_ARGS__)
 
 // Atomics: blocks run concurrently on host threads.
 inline unsigned long long atomicXor(unsigned long long* address, unsigned long long value) {
