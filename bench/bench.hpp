@@ -66,6 +66,7 @@ struct Contender {
   std::string label;    // "cpu 2t", "cuda"
   std::string device;
   bool shortcuts = true;  // cuda: LaunchOptions::shortcuts ("cuda-plain" runs without them)
+  bool warp_sums = false; // cuda: LaunchOptions::warp_sums ("cuda-warp" runs with them)
 };
 
 // Seconds of one run of `trials` trials of every key of `spec` on the contender's engine (CUDA: timed with

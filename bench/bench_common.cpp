@@ -87,6 +87,7 @@ double run_once(const Contender& who, const attnlim::RunSpec& spec, std::uint64_
   if (who.backend == "cuda") {  // CUDA events, after its warm-up
     attnlim::cuda::LaunchOptions options;
     options.shortcuts = who.shortcuts;
+    options.warp_sums = who.warp_sums;
     return attnlim::cuda::fused_seconds(spec, trials, nullptr, options);
   }
 #endif

@@ -4,9 +4,11 @@
 # 1. attnlim_bench on CUDA at d = 3, 16, 128, both tiers, with and without the fused kernel's exact shortcuts
 #    (cuda-plain: LaunchOptions::shortcuts off, bench/NOTES.md), beside the device limits (Philox, normals), the
 #    materialise-then-reduce path and the PyTorch baseline (float64 and float32), measured in the same run;
-# 2. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
+# 2. the warp path (cuda-warp: per-beta sums over a warp's lanes) beside cuda at 64 betas;
+# 3. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
 #    (the clocks the benchmark saw): speed of light, workloads, occupancy, stalls.
-# Writes 5 files to $OUT: stage2.log, stage2.md, gpu_bench.jsonl, ncu.txt, cpu_bench.jsonl.
+# Each step has its own timeout (240 + 100 + 2 x 100 + 60 s: a ceiling, not the expected time).
+# Writes 6 files to $OUT: stage2.log, stage2.md, gpu_bench.jsonl, gpu_bench64.jsonl, ncu.txt, cpu_bench.jsonl.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/gpu_common.sh" stage2
 
@@ -18,6 +20,15 @@ timeout 240 "$bin/attnlim_bench" --backend cuda,cuda-plain --d 3,16,128 --tier f
   --jsonl "$out/gpu_bench.jsonl" 2>&1
 bench_rc=$?
 [ "$bench_rc" -eq 0 ] || status=1
+
+# The warp path (LaunchOptions::warp_sums) is predicted to win only from about 32 betas (bench/NOTES.md): 64 betas,
+# lambda = 2^-4 .. 2^3.875, cuda beside cuda-warp.
+echo "== attnlim_bench at 64 betas: cuda beside cuda-warp"
+lambdas64=$(awk 'BEGIN { for (i = 0; i < 64; ++i) printf "%s%.6g", (i ? "," : ""), 2 ^ (i / 8 - 4) }')
+timeout 100 "$bin/attnlim_bench" --backend cuda,cuda-warp --d 3,16,128 --tier full,projected --seconds 0.3 --repeats 2 \
+  --lambdas "$lambdas64" --no-limits --jsonl "$out/gpu_bench64.jsonl" 2>&1
+bench64_rc=$?
+[ "$bench64_rc" -eq 0 ] || status=1
 
 ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 ncu_rc=skipped
@@ -56,9 +67,10 @@ cpu_rc=$?
   echo "# GPU stage 2: throughput ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo
   echo "- GPU: $gpu; CPU: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), nproc $(nproc)"
-  echo "- attnlim_bench cuda: exit $bench_rc; cpu: exit $cpu_rc; Nsight Compute: $ncu_rc"
+  echo "- attnlim_bench cuda: exit $bench_rc; at 64 betas: exit $bench64_rc; cpu: exit $cpu_rc; Nsight Compute: $ncu_rc"
   echo
   [ -s "$out/gpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench.jsonl" --title "GPU: attnlim CUDA beside PyTorch"
+  [ -s "$out/gpu_bench64.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench64.jsonl" --title "GPU at 64 betas: cuda beside cuda-warp"
   [ -s "$out/cpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/cpu_bench.jsonl" --title "This machine's CPU: attnlim beside NumPy"
   if [ -n "$ncu_summary" ]; then
     echo "## Nsight Compute (lines from ncu.txt)"; echo; echo '```'; echo "$ncu_summary"; echo '```'

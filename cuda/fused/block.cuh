@@ -21,11 +21,13 @@ union BlockTemp {
   typename BlockReduceCandidate::TempStorage candidate;
 };
 
-// Count, min and per-beta sums of the block, written by thread 0 as the block's partial state.
+// Count, min and per-beta sums of the block, written by thread 0 as the block's partial state. count_share: the
+// keys this thread adds to the block's count (st.count on the thread path; the warp path counts each warp once).
 __device__ __forceinline__ void block_reduce_state(const FusedArgs& a, const BetaGrid& grid, const ThreadState& st,
-                                                   std::uint64_t block, BlockTemp& temp, double& shared_min) {
+                                                   std::uint64_t count_share, std::uint64_t block, BlockTemp& temp,
+                                                   double& shared_min) {
   const int nb = grid.count;
-  const std::uint64_t block_count = BlockReduceCount(temp.count).Sum(st.count);
+  const std::uint64_t block_count = BlockReduceCount(temp.count).Sum(count_share);
   __syncthreads();
   const double reduced_min = BlockReduceDistance(temp.distance).Reduce(st.count ? st.min_distance : kInfinity, MinOf{});
   if (threadIdx.x == 0) {

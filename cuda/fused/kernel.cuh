@@ -6,8 +6,11 @@
 
 namespace attnlim::cuda::fused {
 
-template <class Model, class Tier, bool Vector>
+// Warp: the per-beta sums over a warp's lanes (scan_keys_warp; scalar only), its own instantiation so that the
+// default kernel's registers do not pay for it (one kernel with both paths took 92 registers instead of 70).
+template <class Model, class Tier, bool Vector, bool Warp = false>
 __global__ void __launch_bounds__(kThreads) fused_trial_kernel(const FusedArgs a, const BetaGrid grid, const Model model) {
+  static_assert(!(Vector && Warp), "the warp path has no output vector");
   __shared__ BlockTemp temp;
   __shared__ double shared_min;
   __shared__ Candidate shared_winner;
@@ -26,16 +29,23 @@ __global__ void __launch_bounds__(kThreads) fused_trial_kernel(const FusedArgs a
   for (int b = 0; b < nb; ++b) st.s0[b] = st.s1[b] = st.s2[b] = 0.0;
 
   double* region = nullptr;
+  std::uint64_t count_share = 0;
   if constexpr (!Vector) {
-    scan_keys_scalar<Model, Tier>(a, grid, model, trial, first_offset, stride, st);
+    if constexpr (Warp) {
+      scan_keys_warp<Model, Tier>(a, grid, model, trial, first_offset, stride, st, count_share);
+    } else {
+      scan_keys_scalar<Model, Tier>(a, grid, model, trial, first_offset, stride, st);
+      count_share = st.count;
+    }
   } else {
     region = a.scratch + (block * kThreads + threadIdx.x) * a.region;
     const std::uint64_t vec_size = static_cast<std::uint64_t>(nb) * a.tangent_dim;
     for (std::uint64_t j = 0; j < vec_size; ++j) region[j] = 0.0;  // accumulate_key scales it by 0 first
     scan_keys_vector<Model>(a, grid, model, trial, first_offset, stride, st, region, region + vec_size);
+    count_share = st.count;
   }
 
-  block_reduce_state(a, grid, st, block, temp, shared_min);
+  block_reduce_state(a, grid, st, count_share, block, temp, shared_min);
   if constexpr (Vector) {
     const std::uint64_t td = static_cast<std::uint64_t>(a.tangent_dim);
     block_reduce_vector(a, grid, st, block, shared_min, region + nb * td + td);

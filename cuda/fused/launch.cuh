@@ -6,11 +6,13 @@
 #include <new>
 #include <numeric>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/core/stop.hpp"
 #include "attnlim/engine/cuda_fused.hpp"
+#include "attnlim/keys/uniform.hpp"
 #include "attnlim/state/layout.hpp"
 #include "device_steps.cuh"
 #include "kernel.cuh"
@@ -39,11 +41,15 @@ struct Buffers {
 template <class Model, class Tier, bool Vector>
 std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, const WorkRange& range,
                                       const LaunchOptions& options, const std::function<void(double)>& progress) {
+  // The warp path is instantiated for uniform keys only (LaunchOptions::warp_sums): a second kernel per model
+  // doubled the CUDA compile time (the mixture's 40 s to 89 s) for a layout not yet measured.
+  auto* kernel = fused_trial_kernel<Model, Tier, Vector>;
+  if constexpr (!Vector && std::is_same_v<Model, UniformKeys>)
+    if (options.warp_sums) kernel = fused_trial_kernel<Model, Tier, false, true>;
   int device = 0, sm_count = 0, blocks_per_sm = 0;
   ATTNLIM_CUDA_CHECK(cudaGetDevice(&device));
   ATTNLIM_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device));
-  ATTNLIM_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-      &blocks_per_sm, fused_trial_kernel<Model, Tier, Vector>, kThreads, 0));
+  ATTNLIM_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks_per_sm, kernel, kThreads, 0));
   if (blocks_per_sm < 1) blocks_per_sm = 1;
   const LaunchPlan plan = plan_launch(
       spec, range, static_cast<std::uint64_t>(sm_count) * static_cast<std::uint64_t>(blocks_per_sm), options);
@@ -121,8 +127,7 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
     for (std::uint64_t launch = 0; launch < plan.launches_per_trial; ++launch) {
       fused.key_begin = range.key_begin + launch * plan.chunk;
       fused.key_end = range.key_end - fused.key_begin > plan.chunk ? fused.key_begin + plan.chunk : range.key_end;
-      cuda::launch(fused_trial_kernel<Model, Tier, Vector>,
-                   dim3(static_cast<unsigned>(bx), static_cast<unsigned>(trials_now)), kThreads, 0, fused, grid,
+      cuda::launch(kernel, dim3(static_cast<unsigned>(bx), static_cast<unsigned>(trials_now)), kThreads, 0, fused, grid,
                    model);
       ATTNLIM_CUDA_CHECK_LAUNCH(fused_trial_kernel);
       if (k > 0)

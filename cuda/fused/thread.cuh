@@ -97,6 +97,62 @@ __device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaG
   }
 }
 
+// Warp path (LaunchOptions::warp_sums; scalar only): the warp's 32 lanes draw 32 consecutive keys, then walk
+// them in key order, lane l accumulating betas l and l + 32, so that each beta's sums stay in registers (the
+// thread path keeps all betas' sums in local memory). Count and minimum are the warp's, the same in every lane;
+// each lane keeps its own keys' top-k as the thread path does. The loop and the shuffles are warp-uniform: the
+// lanes' offsets share one base. Leaves in st the warp's count and minimum in every lane and each beta's sums in
+// its owning lane only (zero elsewhere); `count_share` is what the lane adds to the block's count (lane 0: all).
+template <class Model, class Tier>
+__device__ __forceinline__ void scan_keys_warp(const FusedArgs& a, const BetaGrid& grid, const Model& model,
+                                               std::uint32_t trial, std::uint64_t first_offset, std::uint64_t stride,
+                                               ThreadState& st, std::uint64_t& count_share) {
+  constexpr unsigned kAllLanes = 0xffffffffu;
+  const int lane = static_cast<int>(threadIdx.x % 32);
+  const std::uint64_t range = a.key_end - a.key_begin;
+  const int b0 = lane, b1 = lane + 32;
+  const bool own0 = b0 < grid.count, own1 = b1 < grid.count;
+  const double beta0 = own0 ? grid.value[b0] : 0.0, beta1 = own1 ? grid.value[b1] : 0.0;
+  double s0[2] = {0.0, 0.0}, s1[2] = {0.0, 0.0}, s2[2] = {0.0, 0.0};
+  std::uint64_t count = 0;
+  double min_distance = kInfinity;
+  for (std::uint64_t base = first_offset - lane; base < range; base += stride) {
+    const std::uint64_t offset = base + lane;
+    double e = 0.0;
+    if (offset < range) {
+      const std::uint64_t key = a.key_begin + offset;
+      e = sample_key<Tier>(model, KeyStream{a.seed, trial, key}, nullptr);
+      offer_top_k(st, a.top_k, e, key);
+    }
+    const int keys = range - base < 32 ? static_cast<int>(range - base) : 32;
+    for (int j = 0; j < keys; ++j) {
+      const double ej = __shfl_sync(kAllLanes, e, j);
+      // accumulate_key on one beta, as the thread path's scalar sweep does; count and minimum move once per key.
+      if (own0) {
+        std::uint64_t c = count;
+        double m = min_distance;
+        accumulate_key(ej, nullptr, 0, &beta0, 1, c, m, &s0[0], &s1[0], &s2[0], nullptr);
+      }
+      if (own1) {
+        std::uint64_t c = count;
+        double m = min_distance;
+        accumulate_key(ej, nullptr, 0, &beta1, 1, c, m, &s0[1], &s1[1], &s2[1], nullptr);
+      }
+      if (count == 0 || ej < min_distance) min_distance = ej;
+      ++count;
+    }
+  }
+  st.count = count;
+  st.min_distance = min_distance;
+  for (int b = 0; b < grid.count; ++b) {
+    const int slot = b == b0 ? 0 : b == b1 ? 1 : -1;
+    st.s0[b] = slot < 0 ? 0.0 : s0[slot];
+    st.s1[b] = slot < 0 ? 0.0 : s1[slot];
+    st.s2[b] = slot < 0 ? 0.0 : s2[slot];
+  }
+  count_share = lane == 0 ? count : 0;
+}
+
 // Vector path: one key at a time with the core's all-betas update; vec and tangential live in this
 // thread's global scratch (the core primitives want contiguous arrays).
 template <class Model>

@@ -380,6 +380,32 @@ TEST(CudaFused, ShortcutsChangeNoBit) {
   }
 }
 
+// The warp path (cuda::LaunchOptions::warp_sums: per-beta sums spread over a warp, lane l owning betas l and
+// l + 32; instantiated for uniform keys) against the CPU, with the CPU contract: every uniform case without the
+// output vector (which the option leaves on the thread path) of at most 3e6 keys -- both tiers, 64 betas
+// (lanes owning two), k = 64 with full buffers, trial groups, betas out of order, partial warps at the end of a
+// range (n not a multiple of 32).
+TEST(CudaFused, WarpSumsMatchCpuBackend) {
+  ATTNLIM_REQUIRE_DEVICE();
+  int cases = 0;
+  for (const FusedCase& fc : fused_cases()) {
+    if (fc.config.keys != "uniform" || fc.config.output_vector || fc.config.n * fc.config.trials > 3'000'000)
+      continue;
+    SCOPED_TRACE(fc.name);
+    ++cases;
+    const std::vector<TrialState> cpu = attnlim_test::run_cpu(fc.config);
+    attnlim::cuda::LaunchOptions options;
+    if (fc.chunk) options.chunk = fc.chunk;
+    options.max_blocks = fc.max_blocks;
+    options.warp_sums = true;
+    const std::vector<TrialState> gpu = run_gpu(fc.config, options);
+    ASSERT_EQ(gpu.size(), cpu.size());
+    for (std::size_t t = 0; t < cpu.size(); ++t)
+      expect_same_state(cpu[t], gpu[t], fc.config, fc.name + " trial " + std::to_string(t));
+  }
+  EXPECT_EQ(cases, 8);  // the uniform scalar cases of fused_cases() up to 3e6 keys
+}
+
 // The error path: a failed allocation (16 TiB) is a DeviceError naming the call, not std::terminate, and the
 // device works afterwards (the error is not sticky).
 TEST(CudaErrors, AFailedAllocationIsADeviceErrorAndTheDeviceGoesOn) {

@@ -49,6 +49,12 @@ struct LaunchOptions {
   // bit of the results (CudaFused.ShortcutsChangeNoBit); false runs the kernel without them, for that test
   // and the benchmark's side by side (attnlim_bench --backend cuda-plain).
   bool shortcuts = true;
+  // Per-beta sums spread over a warp (bench/NOTES.md): without --output-vector, the 32 lanes of a warp walk
+  // their 32 keys in key order, lane l summing betas l and l + 32, so the sums stay in registers instead of the
+  // thread's local arrays. The same results to rounding (another summation order; CudaFused.WarpSumsMatchCpuBackend);
+  // off by default until a device measures it (attnlim_bench --backend cuda-warp). Uniform keys only for now
+  // (its own kernel instantiation; other models and the output vector take the thread path).
+  bool warp_sums = false;
 };
 
 // The states of the range's trials over its keys: the same contract and the same random stream as the CPU
