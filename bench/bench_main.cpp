@@ -254,7 +254,9 @@ void run(Options& o) {
         for (const std::string& tier_name : o.tiers) {
           const SamplerTier tier = tier_name == "full" ? SamplerTier::full : SamplerTier::projected;
           std::string why_not;
-          if (!attnlim::supports_tier(keys, tier, &why_not)) {
+          if (who.warp_sums && !std::holds_alternative<attnlim::UniformKeys>(keys))
+            why_not = "the warp path is built for uniform keys only (cuda::LaunchOptions::warp_sums)";
+          if (!why_not.empty() || !attnlim::supports_tier(keys, tier, &why_not)) {
             fmt::print("{:>10} d={:<4} {:<26} {:<9} not measured: {}\n", who.label, d, attnlim::describe(keys), tier_name,
                        why_not);
             continue;

@@ -22,7 +22,7 @@ skipped=$(grep -cE '^\[  SKIPPED \] [A-Za-z0-9_/]+\.[A-Za-z0-9_/]+ \(' "$out/gpu
 [ "${skipped:-0}" -eq 0 ] || { echo "stage1: $skipped GPU tests skipped on a GPU machine"; status=1; }
 
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -1)
-filter='CudaFused.SmallCasesMatchCpuBackend:CudaFused.WarpSumsMatchCpuBackend:CudaSelfAttention.AgreesWithCpu'
+filter='CudaFused.SmallCasesMatchCpuBackend:CudaFused.WarpSumsSmallCasesMatchCpuBackend:CudaSelfAttention.AgreesWithCpu'
 declare -A tool_rc
 for tool in memcheck racecheck synccheck initcheck; do
   if [ -z "$sanitizer" ]; then tool_rc[$tool]="not found"; status=1; continue; fi

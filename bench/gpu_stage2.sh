@@ -7,13 +7,14 @@
 # 2. the warp path (cuda-warp: per-beta sums over a warp's lanes) beside cuda at 64 betas;
 # 3. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
 #    (the clocks the benchmark saw): speed of light, workloads, occupancy, stalls.
-# Each step has its own timeout (240 + 100 + 2 x 100 + 60 s: a ceiling, not the expected time).
+# Each step has its own timeout (220 + 80 + 2 x 80 + 60 s = 520 s, under the device tool's 600 s per call: a
+# ceiling, not the expected time).
 # Writes 6 files to $OUT: stage2.log, stage2.md, gpu_bench.jsonl, gpu_bench64.jsonl, ncu.txt, cpu_bench.jsonl.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/gpu_common.sh" stage2
 
 echo "== attnlim_bench (cuda) beside PyTorch"
-timeout 240 "$bin/attnlim_bench" --backend cuda,cuda-plain --d 3,16,128 --tier full,projected --seconds 0.5 --repeats 3 \
+timeout 220 "$bin/attnlim_bench" --backend cuda,cuda-plain --d 3,16,128 --tier full,projected --seconds 0.5 --repeats 3 \
   --materialize \
   --baseline torch="$python $here/baseline_torch.py" \
   --baseline torch_fp32="$python $here/baseline_torch.py --dtype float32" \
@@ -25,7 +26,7 @@ bench_rc=$?
 # lambda = 2^-4 .. 2^3.875, cuda beside cuda-warp.
 echo "== attnlim_bench at 64 betas: cuda beside cuda-warp"
 lambdas64=$(awk 'BEGIN { for (i = 0; i < 64; ++i) printf "%s%.6g", (i ? "," : ""), 2 ^ (i / 8 - 4) }')
-timeout 100 "$bin/attnlim_bench" --backend cuda,cuda-warp --d 3,16,128 --tier full,projected --seconds 0.3 --repeats 2 \
+timeout 80 "$bin/attnlim_bench" --backend cuda,cuda-warp --d 3,16,128 --tier full,projected --seconds 0.3 --repeats 2 \
   --lambdas "$lambdas64" --no-limits --jsonl "$out/gpu_bench64.jsonl" 2>&1
 bench64_rc=$?
 [ "$bench64_rc" -eq 0 ] || status=1
@@ -38,7 +39,7 @@ if [ -n "$ncu_bin" ] && [ -x "$ncu_bin" ]; then
   for cfg in "16 full" "128 projected"; do
     set -- $cfg
     echo "### ncu --clock-control none: fused_trial_kernel, d = $1, sampler $2, n = 2^29, 2 trials, 8 betas (second launch)" >> "$out/ncu.txt"
-    timeout 100 "$ncu_bin" --clock-control none --kernel-name fused_trial_kernel --launch-skip 1 --launch-count 1 \
+    timeout 80 "$ncu_bin" --clock-control none --kernel-name fused_trial_kernel --launch-skip 1 --launch-count 1 \
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
       --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
       "$bin/attnlim" simulate --backend cuda --d "$1" --sampler "$2" --n 536870912 --trials 2 \

@@ -44,8 +44,13 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
   // The warp path is instantiated for uniform keys only (LaunchOptions::warp_sums): a second kernel per model
   // doubled the CUDA compile time (the mixture's 40 s to 89 s) for a layout not yet measured.
   auto* kernel = fused_trial_kernel<Model, Tier, Vector>;
-  if constexpr (!Vector && std::is_same_v<Model, UniformKeys>)
-    if (options.warp_sums) kernel = fused_trial_kernel<Model, Tier, false, true>;
+  if (options.warp_sums) {
+    if constexpr (!Vector && std::is_same_v<Model, UniformKeys>) {
+      kernel = fused_trial_kernel<Model, Tier, false, true>;
+    } else {
+      throw InputError("warp_sums", "the warp path is built for uniform keys without the output vector only");
+    }
+  }
   int device = 0, sm_count = 0, blocks_per_sm = 0;
   ATTNLIM_CUDA_CHECK(cudaGetDevice(&device));
   ATTNLIM_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device));

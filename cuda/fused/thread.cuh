@@ -107,6 +107,7 @@ template <class Model, class Tier>
 __device__ __forceinline__ void scan_keys_warp(const FusedArgs& a, const BetaGrid& grid, const Model& model,
                                                std::uint32_t trial, std::uint64_t first_offset, std::uint64_t stride,
                                                ThreadState& st, std::uint64_t& count_share) {
+  static_assert(kMaxBetas <= 64 && kThreads % 32 == 0, "two betas per lane, whole warps");
   constexpr unsigned kAllLanes = 0xffffffffu;
   const int lane = static_cast<int>(threadIdx.x % 32);
   const std::uint64_t range = a.key_end - a.key_begin;
@@ -144,11 +145,11 @@ __device__ __forceinline__ void scan_keys_warp(const FusedArgs& a, const BetaGri
   }
   st.count = count;
   st.min_distance = min_distance;
+  // Constant indices into s0..s2 only, so that they stay in registers (a run-time index put them on the stack).
   for (int b = 0; b < grid.count; ++b) {
-    const int slot = b == b0 ? 0 : b == b1 ? 1 : -1;
-    st.s0[b] = slot < 0 ? 0.0 : s0[slot];
-    st.s1[b] = slot < 0 ? 0.0 : s1[slot];
-    st.s2[b] = slot < 0 ? 0.0 : s2[slot];
+    st.s0[b] = b == b0 ? s0[0] : b == b1 ? s0[1] : 0.0;
+    st.s1[b] = b == b0 ? s1[0] : b == b1 ? s1[1] : 0.0;
+    st.s2[b] = b == b0 ? s2[0] : b == b1 ? s2[1] : 0.0;
   }
   count_share = lane == 0 ? count : 0;
 }

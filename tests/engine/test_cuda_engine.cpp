@@ -381,15 +381,15 @@ TEST(CudaFused, ShortcutsChangeNoBit) {
 }
 
 // The warp path (cuda::LaunchOptions::warp_sums: per-beta sums spread over a warp, lane l owning betas l and
-// l + 32; instantiated for uniform keys) against the CPU, with the CPU contract: every uniform case without the
-// output vector (which the option leaves on the thread path) of at most 3e6 keys -- both tiers, 64 betas
+// l + 32; built for uniform keys) against the CPU, with the CPU contract: every uniform case without the
+// output vector (where the option is refused) of at most max_keys keys -- both tiers, 64 betas
 // (lanes owning two), k = 64 with full buffers, trial groups, betas out of order, partial warps at the end of a
 // range (n not a multiple of 32).
-TEST(CudaFused, WarpSumsMatchCpuBackend) {
-  ATTNLIM_REQUIRE_DEVICE();
+// Returns the number of cases run.
+int expect_warp_cases_match_cpu(std::uint64_t max_keys) {
   int cases = 0;
   for (const FusedCase& fc : fused_cases()) {
-    if (fc.config.keys != "uniform" || fc.config.output_vector || fc.config.n * fc.config.trials > 3'000'000)
+    if (fc.config.keys != "uniform" || fc.config.output_vector || fc.config.n * fc.config.trials > max_keys)
       continue;
     SCOPED_TRACE(fc.name);
     ++cases;
@@ -399,11 +399,30 @@ TEST(CudaFused, WarpSumsMatchCpuBackend) {
     options.max_blocks = fc.max_blocks;
     options.warp_sums = true;
     const std::vector<TrialState> gpu = run_gpu(fc.config, options);
-    ASSERT_EQ(gpu.size(), cpu.size());
-    for (std::size_t t = 0; t < cpu.size(); ++t)
+    EXPECT_EQ(gpu.size(), cpu.size());
+    for (std::size_t t = 0; t < cpu.size() && t < gpu.size(); ++t)
       expect_same_state(cpu[t], gpu[t], fc.config, fc.name + " trial " + std::to_string(t));
   }
-  EXPECT_EQ(cases, 8);  // the uniform scalar cases of fused_cases() up to 3e6 keys
+  return cases;
+}
+
+TEST(CudaFused, WarpSumsMatchCpuBackend) {
+  ATTNLIM_REQUIRE_DEVICE();
+  EXPECT_EQ(expect_warp_cases_match_cpu(3'000'000), 8);  // the uniform scalar cases of fused_cases() up to 3e6 keys
+  // Refused where the warp path is not built.
+  attnlim::cuda::LaunchOptions options;
+  options.warp_sums = true;
+  attnlim_test::Sim vmf = make_config(3, SamplerTier::full, 1'000, 1, {0.0, 3.0}, 4, false);
+  vmf.keys = "vmf:kappa=4";
+  EXPECT_THROW(run_gpu(vmf, options), attnlim::InputError);
+  EXPECT_THROW(run_gpu(make_config(3, SamplerTier::full, 1'000, 1, {0.0, 3.0}, 4, true), options), attnlim::InputError);
+}
+
+// The cases of at most 2.5e5 keys (trial groups, betas out of order, no top-k, full tier at d = 128), for
+// compute-sanitizer (bench/gpu_stage1.sh).
+TEST(CudaFused, WarpSumsSmallCasesMatchCpuBackend) {
+  ATTNLIM_REQUIRE_DEVICE();
+  EXPECT_EQ(expect_warp_cases_match_cpu(250'000), 4);
 }
 
 // The error path: a failed allocation (16 TiB) is a DeviceError naming the call, not std::terminate, and the

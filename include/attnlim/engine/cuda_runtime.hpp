@@ -52,8 +52,8 @@ struct LaunchOptions {
   // Per-beta sums spread over a warp (bench/NOTES.md): without --output-vector, the 32 lanes of a warp walk
   // their 32 keys in key order, lane l summing betas l and l + 32, so the sums stay in registers instead of the
   // thread's local arrays. The same results to rounding (another summation order; CudaFused.WarpSumsMatchCpuBackend);
-  // off by default until a device measures it (attnlim_bench --backend cuda-warp). Uniform keys only for now
-  // (its own kernel instantiation; other models and the output vector take the thread path).
+  // off by default until a device measures it (attnlim_bench --backend cuda-warp). Uniform keys without the
+  // output vector only for now (its own kernel instantiation): otherwise the run is refused (InputError).
   bool warp_sums = false;
 };
 
