@@ -41,8 +41,9 @@ struct Buffers {
 template <class Model, class Tier, bool Vector>
 std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, const WorkRange& range,
                                       const LaunchOptions& options, const std::function<void(double)>& progress) {
-  // The warp path is instantiated for uniform keys only (LaunchOptions::warp_sums): a second kernel per model
-  // doubled the CUDA compile time (the mixture's 40 s to 89 s) for a layout not yet measured.
+  // The warp path is instantiated for uniform keys only (LaunchOptions::warp_sums): a second kernel for every
+  // model roughly doubled the CUDA objects' compile time (in one -j2 build, the mixture's 40 s became 89 s) for
+  // a layout not yet measured.
   auto* kernel = fused_trial_kernel<Model, Tier, Vector>;
   if (options.warp_sums) {
     if constexpr (!Vector && std::is_same_v<Model, UniformKeys>) {
