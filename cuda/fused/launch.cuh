@@ -6,13 +6,11 @@
 #include <new>
 #include <numeric>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "attnlim/core/errors.hpp"
 #include "attnlim/core/stop.hpp"
 #include "attnlim/engine/cuda_fused.hpp"
-#include "attnlim/keys/uniform.hpp"
 #include "attnlim/state/layout.hpp"
 #include "device_steps.cuh"
 #include "kernel.cuh"
@@ -38,15 +36,19 @@ struct Buffers {
   }
 };
 
+// Whether a model's kernel file builds the warp path (LaunchOptions::warp_sums): cuda/keys/<model>.cu opts in by
+// specialising this before its instantiation line (uniform.cu does). A second kernel for every model roughly
+// doubled the CUDA objects' compile time (in one -j2 build, the mixture's 40 s became 89 s) for a layout not yet
+// measured.
+template <class Model>
+inline constexpr bool kWarpPathBuilt = false;
+
 template <class Model, class Tier, bool Vector>
 std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, const WorkRange& range,
                                       const LaunchOptions& options, const std::function<void(double)>& progress) {
-  // The warp path is instantiated for uniform keys only (LaunchOptions::warp_sums): a second kernel for every
-  // model roughly doubled the CUDA objects' compile time (in one -j2 build, the mixture's 40 s became 89 s) for
-  // a layout not yet measured.
   auto* kernel = fused_trial_kernel<Model, Tier, Vector>;
   if (options.warp_sums) {
-    if constexpr (!Vector && std::is_same_v<Model, UniformKeys>) {
+    if constexpr (!Vector && kWarpPathBuilt<Model>) {
       kernel = fused_trial_kernel<Model, Tier, false, true>;
     } else {
       throw InputError("warp_sums", "the warp path is built for uniform keys without the output vector only");
