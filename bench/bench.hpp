@@ -67,6 +67,7 @@ struct Contender {
   std::string device;
   bool shortcuts = true;  // cuda: LaunchOptions::shortcuts ("cuda-plain" runs without them)
   bool warp_sums = false; // cuda: LaunchOptions::warp_sums ("cuda-warp" runs with them)
+  bool accelerate_keys = true;  // cuda: LaunchOptions::accelerate_keys ("cuda-exact-keys" runs without it)
 };
 
 // Seconds of one run of `trials` trials of every key of `spec` on the contender's engine (CUDA: timed with

@@ -88,6 +88,7 @@ double run_once(const Contender& who, const attnlim::RunSpec& spec, std::uint64_
     attnlim::cuda::LaunchOptions options;
     options.shortcuts = who.shortcuts;
     options.warp_sums = who.warp_sums;
+    options.accelerate_keys = who.accelerate_keys;
     return attnlim::cuda::fused_seconds(spec, trials, nullptr, options);
   }
 #endif

@@ -1,7 +1,8 @@
 // attnlim_bench: keys/s of every engine and sampler tier, side by side with the baselines (NumPy,
 // PyTorch) run in the same invocation, and as a fraction of the random-number limit of the machine.
 //
-//   attnlim_bench [--d 3,16,128] [--tier full,projected] [--backend cpu,cuda,cuda-plain,cuda-warp] [--seconds 1.5]
+//   attnlim_bench [--d 3,16,128] [--tier full,projected] [--backend cpu,cuda,cuda-plain,cuda-warp,cuda-exact-keys]
+//                 [--seconds 1.5]
 //                 [--repeats 5] [--baseline numpy='/usr/bin/python3 bench/baseline_numpy.py'] [--jsonl F]
 //                 [--keys uniform 'vmf:kappa=2,angle=1.5' ...]
 //
@@ -9,7 +10,9 @@
 // model not symmetric about q) is reported as not measured. The limits and baselines are uniform keys';
 // other models' rows carry neither. cuda-plain is the fused kernel without its two exact shortcuts
 // (cuda::LaunchOptions::shortcuts), cuda-warp the kernel with its per-beta sums spread over a warp
-// (cuda::LaunchOptions::warp_sums), so that each change is measured side by side in one run.
+// (cuda::LaunchOptions::warp_sums), cuda-exact-keys the kernel without its key models' device accelerators
+// (cuda::LaunchOptions::accelerate_keys: uniform full-tier keys with one log per product of uniforms), so that
+// each change is measured side by side in one run.
 // Every timed configuration runs once as a warm-up, then --repeats times; the median is reported.
 // n is calibrated per configuration so that one run lasts about --seconds. All runs and baselines at one
 // d share one absolute beta grid: lambdas x critical_scale(d, --grid-n) (THEORY.md section 2), so the
@@ -70,12 +73,16 @@ std::vector<Contender> contenders_of(Options& o, bool gpu, const std::string& wh
   }
   std::vector<Contender> out;
   for (const std::string& backend : o.backends) {
-    if (backend != "cpu" && backend != "cuda" && backend != "cuda-plain" && backend != "cuda-warp")
-      throw attnlim::InputError("backend", "unknown backend '" + backend + "' (cpu, cuda, cuda-plain, cuda-warp)");
+    if (backend != "cpu" && backend != "cuda" && backend != "cuda-plain" && backend != "cuda-warp" &&
+        backend != "cuda-exact-keys")
+      throw attnlim::InputError("backend",
+                                "unknown backend '" + backend + "' (cpu, cuda, cuda-plain, cuda-warp, cuda-exact-keys)");
     // Asked for by name: a benchmark that silently measures nothing would read as a pass.
     if (backend != "cpu" && !gpu) throw std::runtime_error("--backend " + backend + " requested but " + why);
-    if (backend != "cpu") {  // cuda-plain: without the exact shortcuts; cuda-warp: sums over a warp's lanes
-      out.push_back({"cuda", 0, backend, attnlim::cuda::device_name(), backend != "cuda-plain", backend == "cuda-warp"});
+    if (backend != "cpu") {  // cuda-plain: without the exact shortcuts; cuda-warp: sums over a warp's lanes;
+                             // cuda-exact-keys: every key from the model's sampler
+      out.push_back({"cuda", 0, backend, attnlim::cuda::device_name(), backend != "cuda-plain", backend == "cuda-warp",
+                     backend != "cuda-exact-keys"});
       continue;
     }
     for (int t : o.threads) {
@@ -212,7 +219,8 @@ void run(Options& o) {
 
   std::map<std::string, Limits> limits;
   for (const Contender& who : contenders) {
-    // cuda-plain and cuda-warp run on the same device as cuda: one measurement of its limits serves all.
+    // cuda-plain, cuda-warp and cuda-exact-keys run on the same device as cuda: one measurement of its limits
+    // serves all.
     const auto same_device = std::find_if(contenders.begin(), contenders.end(), [&](const Contender& other) {
       return &other != &who && other.backend == "cuda" && who.backend == "cuda" && limits.count(other.label);
     });
@@ -281,7 +289,8 @@ int main(int argc, char** argv) {
                  "vmf:kappa=2,angle=1.5; default uniform");
   app.add_option("--backend", o.backends,
                  "cpu, cuda, cuda-plain (the fused kernel without its exact shortcuts), cuda-warp (its per-beta sums "
-                 "spread over a warp's lanes); default: cpu, and cuda when a device is present")
+                 "spread over a warp's lanes), cuda-exact-keys (without the key models' device accelerators: every "
+                 "key from the model's sampler); default: cpu, and cuda when a device is present")
       ->delimiter(',');
   app.add_option("--seconds", o.seconds, "target seconds of one timed run");
   app.add_option("--repeats", o.repeats, "timed runs after the warm-up (median reported)");

@@ -5,11 +5,14 @@
 #    (cuda-plain: LaunchOptions::shortcuts off, bench/NOTES.md), beside the device limits (Philox, normals), the
 #    materialise-then-reduce path and the PyTorch baseline (float64 and float32), measured in the same run;
 # 2. the warp path (cuda-warp: per-beta sums over a warp's lanes) beside cuda at 64 betas;
-# 3. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
+# 3. the device accelerator of uniform keys' full tier (one log per product of uniforms) beside every key from
+#    the sampler (cuda-exact-keys: LaunchOptions::accelerate_keys off) at d = 16, 128;
+# 4. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
 #    (the clocks the benchmark saw): speed of light, workloads, occupancy, stalls.
-# Each step has its own timeout (220 + 80 + 2 x 80 + 60 s = 520 s, under the device tool's 600 s per call: a
+# Each step has its own timeout (220 + 80 + 40 + 2 x 80 + 40 s = 540 s, under the device tool's 600 s per call: a
 # ceiling, not the expected time).
-# Writes 6 files to $OUT: stage2.log, stage2.md, gpu_bench.jsonl, gpu_bench64.jsonl, ncu.txt, cpu_bench.jsonl.
+# Writes 7 files to $OUT: stage2.log, stage2.md, gpu_bench.jsonl, gpu_bench64.jsonl, gpu_bench_exact.jsonl,
+# ncu.txt, cpu_bench.jsonl.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/gpu_common.sh" stage2
 
@@ -30,6 +33,13 @@ timeout 80 "$bin/attnlim_bench" --backend cuda,cuda-warp --d 3,16,128 --tier ful
   --lambdas "$lambdas64" --no-limits --jsonl "$out/gpu_bench64.jsonl" 2>&1
 bench64_rc=$?
 [ "$bench64_rc" -eq 0 ] || status=1
+
+# The accelerator removes all but one log per 16 middle pairs: predicted ~2.4x at d = 128 full (bench/NOTES.md).
+echo "== attnlim_bench, full tier: cuda beside cuda-exact-keys"
+timeout 40 "$bin/attnlim_bench" --backend cuda,cuda-exact-keys --d 16,128 --tier full --seconds 0.3 --repeats 2 \
+  --no-limits --jsonl "$out/gpu_bench_exact.jsonl" 2>&1
+exact_rc=$?
+[ "$exact_rc" -eq 0 ] || status=1
 
 ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 ncu_rc=skipped
@@ -59,7 +69,7 @@ ncu_summary=$(grep -E '^###|Compute \(SM\) Throughput|^ +Memory Throughput|DRAM 
 echo "$ncu_summary"
 
 echo "== attnlim_bench (cpu) beside NumPy on this machine's CPU (context)"
-timeout 60 "$bin/attnlim_bench" --backend cpu --d 3,16,128 --tier full,projected --seconds 0.3 --repeats 2 \
+timeout 40 "$bin/attnlim_bench" --backend cpu --d 3,16,128 --tier full,projected --seconds 0.3 --repeats 2 \
   --baseline numpy="$python $here/baseline_numpy.py" --baseline-seconds 0.5 --baseline-repeats 1 \
   --jsonl "$out/cpu_bench.jsonl" 2>&1
 cpu_rc=$?
@@ -68,10 +78,12 @@ cpu_rc=$?
   echo "# GPU stage 2: throughput ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo
   echo "- GPU: $gpu; CPU: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), nproc $(nproc)"
-  echo "- attnlim_bench cuda: exit $bench_rc; at 64 betas: exit $bench64_rc; cpu: exit $cpu_rc; Nsight Compute: $ncu_rc"
+  echo "- attnlim_bench cuda: exit $bench_rc; at 64 betas: exit $bench64_rc; exact keys: exit $exact_rc; cpu: exit $cpu_rc;" \
+    "Nsight Compute: $ncu_rc"
   echo
   [ -s "$out/gpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench.jsonl" --title "GPU: attnlim CUDA beside PyTorch"
   [ -s "$out/gpu_bench64.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench64.jsonl" --title "GPU at 64 betas: cuda beside cuda-warp"
+  [ -s "$out/gpu_bench_exact.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench_exact.jsonl" --title "GPU, full tier: cuda beside cuda-exact-keys"
   [ -s "$out/cpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/cpu_bench.jsonl" --title "This machine's CPU: attnlim beside NumPy"
   if [ -n "$ncu_summary" ]; then
     echo "## Nsight Compute (lines from ncu.txt)"; echo; echo '```'; echo "$ncu_summary"; echo '```'

@@ -78,6 +78,7 @@ struct FusedArgs {
   std::uint64_t key_begin, key_end;
   int top_k, tangent_dim;
   bool shortcuts;             // LaunchOptions::shortcuts
+  bool accelerate;            // LaunchOptions::accelerate_keys (models with a DeviceAccelerator, scalar paths)
   std::uint64_t region;       // doubles per thread in scratch: nb*td (vec) + td (tangential) + nb (factors)
   StateLayout layout;
   StateViews part;            // slot = blockIdx.y * gridDim.x + blockIdx.x (count, min, sums, vec)

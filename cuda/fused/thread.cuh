@@ -1,6 +1,8 @@
 // Thread level of the fused kernel: each thread draws its keys (grid stride) from the key model, keeps its
 // count, minimum, per-beta sums and sorted top-k.
 #pragma once
+#include <type_traits>
+
 #include "args.cuh"
 #include "attnlim/core/key_stream.hpp"
 #include "attnlim/keys/tiers.hpp"
@@ -36,6 +38,37 @@ __device__ __forceinline__ double seed_threshold(const FusedArgs& a) {
   return a.acc_top_distance[a.layout.top(blockIdx.y) + k - 1];
 }
 
+// A model's device accelerator: a cheaper distance within kAcceleratorMargin of the model's sampler (keys/tiers.hpp).
+// cuda/keys/<model>.cu specialises it before its instantiation line (uniform.cu: one log per product of uniforms),
+// with
+//   static constexpr bool kAvailable = true;
+//   static bool active(const Model&);  // host: whether it saves anything for these parameters
+//   __device__ static double distance(const Model&, const KeyStream&);  // full tier, no tangential output;
+//                                                                       // NaN: recompute with the sampler
+template <class Model>
+struct DeviceAccelerator {
+  static constexpr bool kAvailable = false;
+};
+
+// One key's distance on the scalar paths. With an accelerator (FullKey, LaunchOptions::accelerate_keys) the
+// accelerated distance serves unless the key may be a new minimum (within the margin of min_so_far: the minimum
+// of keys before this one, the thread's own or the warp's before this round, so never below the running
+// minimum) or enter the top-k (within the margin of the threshold); such a key, a NaN included, is recomputed by
+// the model's sampler. So minimum and top-k are bitwise the sampler's and only the sums see the accelerator's
+// rounding, as on the CPU (host/cpu/key_loop.hpp).
+template <class Model, class Tier>
+__device__ __forceinline__ double scalar_distance(const FusedArgs& a, const Model& model, const KeyStream& stream,
+                                                  double min_so_far, double threshold) {
+  if constexpr (std::is_same<Tier, FullKey>::value && DeviceAccelerator<Model>::kAvailable) {
+    if (a.accelerate) {
+      const double e = DeviceAccelerator<Model>::distance(model, stream);
+      if (e > with_accelerator_margin(min_so_far) && (a.top_k == 0 || e > with_accelerator_margin(threshold)))
+        return e;
+    }
+  }
+  return sample_key<Tier>(model, stream, nullptr);
+}
+
 // Scalar path: kKeyBatch distances in registers, then one sweep over the betas, so each beta's sums are
 // loaded and stored once per batch rather than once per key. Per beta, accumulate_key on one-beta
 // scalars performs exactly the updates the all-betas call would (betas never interact).
@@ -47,13 +80,15 @@ __device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaG
   for (std::uint64_t base = first_offset; base < range; base += kKeyBatch * stride) {
     double e[kKeyBatch];
     int valid = 0;
+    double min_so_far = st.min_distance;  // kInfinity before the first key
 #pragma unroll
     for (int j = 0; j < kKeyBatch; ++j) {
       const std::uint64_t offset = base + j * stride;
       e[j] = 0.0;
       if (offset < range) {
         const std::uint64_t key = a.key_begin + offset;
-        e[j] = sample_key<Tier>(model, KeyStream{a.seed, trial, key}, nullptr);
+        e[j] = scalar_distance<Model, Tier>(a, model, KeyStream{a.seed, trial, key}, min_so_far, st.threshold);
+        if (e[j] < min_so_far) min_so_far = e[j];
         offer_top_k(st, a.top_k, e[j], key);
         valid = j + 1;
       }
@@ -122,7 +157,7 @@ __device__ __forceinline__ void scan_keys_warp(const FusedArgs& a, const BetaGri
     double e = 0.0;
     if (offset < range) {
       const std::uint64_t key = a.key_begin + offset;
-      e = sample_key<Tier>(model, KeyStream{a.seed, trial, key}, nullptr);
+      e = scalar_distance<Model, Tier>(a, model, KeyStream{a.seed, trial, key}, min_distance, st.threshold);
       offer_top_k(st, a.top_k, e, key);
     }
     const int keys = range - base < 32 ? static_cast<int>(range - base) : 32;

@@ -32,9 +32,6 @@ struct CpuAccelerator {
 
 namespace detail {
 
-// x plus a relative margin far above an accelerator's error against the model's sampler (~1e-15 relative).
-inline double with_margin(double x) { return x + x * 1e-11 + 1e-300; }
-
 template <class Model, class Tier, bool Vector>
 TrialState generic_block(const Model& model, const RunSpec& spec, std::uint32_t trial, std::uint64_t begin,
                          std::uint64_t end) {
@@ -84,8 +81,9 @@ TrialState batched_block(const Model& model, const RunSpec& spec, std::uint32_t 
     for (int l = 0; l < lanes; ++l) {
       const std::uint64_t key = first + static_cast<std::uint64_t>(l);
       const double e = e_batch[l];
-      const bool candidate = state.count == 0 || state.top_size < state.top_k || e <= with_margin(state.min_distance) ||
-                             (state.top_k > 0 && e <= with_margin(state.top_distance[state.top_k - 1]));
+      const bool candidate =
+          state.count == 0 || state.top_size < state.top_k || e <= with_accelerator_margin(state.min_distance) ||
+          (state.top_k > 0 && e <= with_accelerator_margin(state.top_distance[state.top_k - 1]));
       if (candidate) {
         flush();
         double* exact_tangential = tdim ? tangential.data() : nullptr;

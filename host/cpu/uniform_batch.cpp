@@ -30,15 +30,11 @@ void projected_batch_scalar(std::uint64_t seed, std::uint32_t trial, std::uint64
 #pragma GCC target("avx2")
 using namespace avx2;
 
-// Middle pairs (both coordinates tangential) enter E only through r_p^2 = -2 log U_p (uniform_key).
-// The batch multiplies up to kProductFactors of those U_p before one log: U_p >= 2^-33, so a product of
-// 16 stays >= 2^-528, far from underflow, and the logs per key drop from d/2 to about d/32. The product
-// carries at most (factors - 1) roundings of 2^-53 relative, i.e. an absolute error of at most ~1.1e-16
-// per factor in log, 2.2e-16 per pair in C: relative to C >= kProductGuard x (number of middle pairs)
-// that is <= 2.2e-13, plus the logs' few ulps -- far inside run_block's 1e-11 candidate margin. A lane
-// with a smaller C (where that bound would not hold) is recomputed by the core function.
-constexpr int kProductFactors = 16;
-constexpr double kProductGuard = 1e-3;
+// Middle pairs enter E through products of up to kUniformProductFactors uniforms, one log each; the error bound
+// and the guard below which a key is recomputed by the core are keys/uniform.hpp's (uniform_key_distance_products
+// is this batch's scalar twin).
+constexpr int kProductFactors = kUniformProductFactors;
+constexpr double kProductGuard = kUniformProductGuard;
 
 // Lanes with C below the product guard are redone by the core (see kProductGuard).
 inline void guard_small_perp(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, int h,

@@ -80,9 +80,15 @@ TEST(CpuSimd, FullTierNearestKeysMatchCore) {
     }
     std::partial_sort(nearest.begin(), nearest.begin() + 32, nearest.end());
     double worst = 0.0;
-    for (int i = 0; i < 32; ++i)
-      worst = std::max(worst, rel_err(nearest[i].first, uniform_key(KeyStream{kSeed, kTrial, nearest[i].second}, d, nullptr)));
+    double worst_scalar_twin = 0.0;  // the GPU's accelerator, uniform_key_distance_products
+    for (int i = 0; i < 32; ++i) {
+      const KeyStream stream{kSeed, kTrial, nearest[i].second};
+      const double exact = uniform_key(stream, d, nullptr);
+      worst = std::max(worst, rel_err(nearest[i].first, exact));
+      worst_scalar_twin = std::max(worst_scalar_twin, rel_err(uniform_key_distance_products(stream, d), exact));
+    }
     EXPECT_LE(worst, 1e-12) << "d=" << d;
+    EXPECT_LE(worst_scalar_twin, 1e-12) << "d=" << d;
     std::printf("full d=%d: nearest E %.3g, max relative error over the 32 nearest %.3g\n", d, nearest[0].first,
                 worst);
   }
@@ -99,12 +105,31 @@ TEST(CpuSimd, FullTierRecomputesKeysWithSmallC) {
       double e[cpu::kBatchKeys];
       cpu::sample_full_batch(2026, 0, key - lane, d, e, nullptr);
       EXPECT_EQ(e[lane], uniform_key(KeyStream{2026, 0, key}, d, nullptr)) << "key " << key;
+      // The scalar twin (the GPU's accelerator) guards the same way.
+      EXPECT_EQ(uniform_key_distance_products(KeyStream{2026, 0, key}, d), e[lane]) << "key " << key;
     }
   }
   EXPECT_LT(uniform_key(KeyStream{2026, 0, 1817962376ull}, d, nullptr), 2e-4);  // the scan's key: a near neighbour of q
 }
 
 // The batch generators the benchmark's CPU limits time: Philox words bit for bit, normals to libmvec's ulps.
+// The AVX2 batch and uniform_key_distance_products form the same products in the same order; they differ only
+// by libmvec's and libm's log, sin and cos: a few ulps of E, far below their 2.2e-13 from uniform_key.
+TEST(CpuSimd, FullTierBatchIsTheProductDistancesTwin) {
+  if (!cpu::batch_simd_available()) GTEST_SKIP() << "no AVX2 on this CPU: the batch is the core itself";
+  for (int d : {6, 9, 16, 34, 128}) {
+    double worst = 0.0;
+    double e[cpu::kBatchKeys];
+    for (std::uint64_t i = 0; i < 20000; i += cpu::kBatchKeys) {
+      cpu::sample_full_batch(kSeed, kTrial, first_key(i), d, e, nullptr);
+      for (int l = 0; l < cpu::kBatchKeys; ++l)
+        worst = std::max(worst, rel_err(e[l], uniform_key_distance_products(KeyStream{kSeed, kTrial, first_key(i) + l}, d)));
+    }
+    EXPECT_LE(worst, 64 * 0x1p-52) << "d=" << d;
+    std::printf("full d=%d: batch against its scalar twin, max relative difference %.3g\n", d, worst);
+  }
+}
+
 TEST(CpuSimd, PhiloxAndNormalBatchesMatchCore) {
   std::uint32_t words[4 * cpu::kBatchKeys];
   double z[4 * cpu::kBatchKeys];

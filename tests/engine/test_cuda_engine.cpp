@@ -299,6 +299,15 @@ std::vector<FusedCase> fused_cases() {
       0, 4);
   add("full_d16_production_plan_k32", make_config(16, SamplerTier::full, 20'000'003, 1, betas12_for_cases(), 32, false), 0);
   add("d2_large_n", make_config(2, SamplerTier::projected, 200'000'003, 1, {0.0, 1e6, 1e12, 1e16}, 64, false), 0);
+  // The device accelerator of uniform keys' full tier (one log per product of uniforms, d >= 6) where keys are
+  // recomputed by the sampler: full per-thread buffers at k = 64, the seeded threshold (chunks), and k = 0.
+  add("d16_full_scalar_k64_chunked", make_config(16, SamplerTier::full, 300'007, 2, betas12_for_cases(), 64, false),
+      100'003, 4);
+  add("d12_full_no_top_k", make_config(12, SamplerTier::full, 50'021, 2, {0.0, 3.0, 1e3}, 0, false), 0, 2);
+  add("d7_full_scalar_k16", make_config(7, SamplerTier::full, 99'991, 2, betas12_for_cases(), 16, false), 0, 2);
+  // One block: its 128 threads hold several of a trial's 64 nearest each, so keys that are not their thread's
+  // running minimum enter the top-k (the accelerator must recompute them by the threshold, not the minimum).
+  add("d128_full_one_block_k64", make_config(128, SamplerTier::full, 60'011, 3, betas12_for_cases(), 64, false), 0, 1);
   // Every key model, both tiers where it has both, with and without the output vector: the same kernel
   // template instantiated per model (cuda/keys/), against the CPU's generic key loop.
   const std::pair<const char*, int> models[] = {{"vmf:kappa=4,angle=1.2", 3},
@@ -363,7 +372,10 @@ TEST(CudaFused, SmallCasesMatchCpuBackend) {
 // The kernel's two shortcuts (cuda::LaunchOptions::shortcuts: betas whose weights all underflow are skipped
 // per batch of keys; keys beyond the trial's k-th so far skip the top-k buffer) change no bit: every case of
 // at most 1e6 keys, with and without them, bitwise. The chunked cases seed the threshold (launches after the
-// first), every case with a beta of 1e3 or more skips betas, and one case has its betas out of order.
+// first), every case with a beta of 1e3 or more skips betas, and one case has its betas out of order. Without
+// the device accelerator: the seeded threshold decides which keys it recomputes, so with it the shortcuts move
+// uniform full-tier sums by rounding (AcceleratedKeysChangeOnlyTheSumsRounding and MatchesCpuBackend hold
+// those to their contracts).
 TEST(CudaFused, ShortcutsChangeNoBit) {
   ATTNLIM_REQUIRE_DEVICE();
   for (const FusedCase& fc : fused_cases()) {
@@ -372,12 +384,64 @@ TEST(CudaFused, ShortcutsChangeNoBit) {
     attnlim::cuda::LaunchOptions options;
     if (fc.chunk) options.chunk = fc.chunk;
     options.max_blocks = fc.max_blocks;
+    options.accelerate_keys = false;
     const std::vector<TrialState> fast = run_gpu(fc.config, options);
     options.shortcuts = false;
     const std::vector<TrialState> plain = run_gpu(fc.config, options);
     ASSERT_EQ(fast.size(), plain.size());
     for (std::size_t t = 0; t < fast.size(); ++t) attnlim_test::expect_identical(fast[t], plain[t]);
   }
+}
+
+// The device accelerator (cuda::LaunchOptions::accelerate_keys: uniform keys' full tier without the output
+// vector, one log per product of up to 16 uniforms) against every key from the sampler, on every case of at most
+// 1e6 keys. Keys that may be a new minimum or enter the top-k are recomputed by the sampler, so count, minimum and
+// top-k are bitwise the same; each other key's E moves by at most ~2.2e-13 relative (keys/uniform.hpp), so the
+// sums agree to 1e-11 relative. Where it acts (uniform, full, no vector, d >= 6: d = 7, 12, 16, 128) some sum
+// must differ in its rounding where threads have many keys beyond their first k (d = 7, 12, 16: 2 and 4 blocks;
+// d128_full_scalar gives its threads ~31 keys each at k = 16, nearly all of them recomputed while the buffers
+// fill); elsewhere no bit may change.
+TEST(CudaFused, AcceleratedKeysChangeOnlyTheSumsRounding) {
+  ATTNLIM_REQUIRE_DEVICE();
+  int acting = 0;
+  for (const FusedCase& fc : fused_cases()) {
+    if (fc.config.n * fc.config.trials > 1'000'000) continue;
+    SCOPED_TRACE(fc.name);
+    attnlim::cuda::LaunchOptions options;
+    if (fc.chunk) options.chunk = fc.chunk;
+    options.max_blocks = fc.max_blocks;
+    const std::vector<TrialState> fast = run_gpu(fc.config, options);
+    options.accelerate_keys = false;
+    const std::vector<TrialState> exact = run_gpu(fc.config, options);
+    ASSERT_EQ(fast.size(), exact.size());
+    const bool acts = fc.config.keys == "uniform" && fc.config.sampler == SamplerTier::full &&
+                      !fc.config.output_vector && fc.config.d >= 6;
+    acting += acts;
+    int differ = 0;
+    for (std::size_t t = 0; t < fast.size(); ++t) {
+      const TrialState& a = fast[t];
+      const TrialState& b = exact[t];
+      if (!acts) {
+        attnlim_test::expect_identical(a, b);
+        continue;
+      }
+      EXPECT_EQ(a.count, b.count);
+      EXPECT_EQ(a.min_distance, b.min_distance);
+      EXPECT_EQ(a.top_size, b.top_size);
+      EXPECT_EQ(a.top_index, b.top_index);
+      EXPECT_EQ(a.top_distance, b.top_distance);
+      ASSERT_EQ(a.s0.size(), b.s0.size());
+      for (std::size_t i = 0; i < a.s0.size(); ++i) {
+        EXPECT_TRUE(close_to(a.s0[i], b.s0[i], 1e-11, 0.0)) << a.s0[i] << " vs " << b.s0[i];
+        EXPECT_TRUE(close_to(a.s1[i], b.s1[i], 1e-11, 1e-13 * b.s0[i])) << a.s1[i] << " vs " << b.s1[i];
+        EXPECT_TRUE(close_to(a.s2[i], b.s2[i], 1e-11, 0.0)) << a.s2[i] << " vs " << b.s2[i];
+        differ += a.s0[i] != b.s0[i] || a.s1[i] != b.s1[i] || a.s2[i] != b.s2[i];
+      }
+    }
+    if (acts && fc.max_blocks) EXPECT_GT(differ, 0) << "the accelerator did not act";
+  }
+  EXPECT_EQ(acting, 5);  // d128_full_scalar, d16_full_scalar_k64_chunked, d12_full_no_top_k, d7_full_scalar_k16,
+                         // d128_full_one_block_k64
 }
 
 // The warp path (cuda::LaunchOptions::warp_sums: per-beta sums spread over a warp, lane l owning betas l and
@@ -408,7 +472,7 @@ int expect_warp_cases_match_cpu(std::uint64_t max_keys) {
 
 TEST(CudaFused, WarpSumsMatchCpuBackend) {
   ATTNLIM_REQUIRE_DEVICE();
-  EXPECT_EQ(expect_warp_cases_match_cpu(3'000'000), 8);  // the uniform scalar cases of fused_cases() up to 3e6 keys
+  EXPECT_EQ(expect_warp_cases_match_cpu(3'000'000), 12);  // the uniform scalar cases of fused_cases() up to 3e6 keys
   // Refused where the warp path is not built.
   attnlim::cuda::LaunchOptions options;
   options.warp_sums = true;
@@ -422,7 +486,7 @@ TEST(CudaFused, WarpSumsMatchCpuBackend) {
 // compute-sanitizer (bench/gpu_stage1.sh).
 TEST(CudaFused, WarpSumsSmallCasesMatchCpuBackend) {
   ATTNLIM_REQUIRE_DEVICE();
-  EXPECT_EQ(expect_warp_cases_match_cpu(250'000), 4);
+  EXPECT_EQ(expect_warp_cases_match_cpu(250'000), 7);
 }
 
 // The error path: a failed allocation (16 TiB) is a DeviceError naming the call, not std::terminate, and the

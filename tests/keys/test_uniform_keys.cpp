@@ -34,3 +34,28 @@ TEST(Sampler, FullKeyMatchesItsNormalsAndFarSide) {
     EXPECT_LE(worst, 1e-14) << "d=" << d;
   }
 }
+
+// uniform_key_distance_products (the accelerators' one log per product of up to 16 middle-pair uniforms, the
+// GPU's DeviceAccelerator and the CPU's AVX2 batch) against uniform_key: within 1e-12 relative (the bound is
+// 2.2e-13 plus a few ulps of the logs, keys/uniform.hpp; the engines recompute keys within kAcceleratorMargin =
+// 1e-11 of the minimum or the k-th nearest), bitwise where no product of two uniforms forms (d < 6), and a
+// different rounding for some keys at d >= 8 (so the products are formed: one group at d = 16, 33; several at
+// d = 128 and 129, where the last group is partial).
+TEST(Sampler, ProductDistanceIsWithinTheMarginOfTheSampler) {
+  for (int d : {2, 3, 4, 5, 6, 7, 8, 16, 33, 128, 129}) {
+    const std::uint64_t n = d >= 128 ? 20000 : 100000;
+    double worst = 0.0;
+    std::uint64_t differ = 0;
+    for (std::uint64_t key = 0; key < n; ++key) {
+      const KeyStream stream{77, 4, (std::uint64_t{1} << 32) - 1000 + key};
+      const double product = uniform_key_distance_products(stream, d), exact = uniform_key(stream, d, nullptr);
+      if (d < 6) ASSERT_EQ(product, exact) << "d=" << d << " key " << stream.key;
+      differ += product != exact;
+      worst = std::max(worst, std::fabs(product - exact) / exact);
+    }
+    EXPECT_LE(worst, 1e-12) << "d=" << d;
+    if (d >= 8) EXPECT_GT(differ, n / 100) << "d=" << d << ": the products are not formed";
+    std::printf("d=%d: max relative difference %.3g, %llu of %llu keys differ\n", d, worst,
+                static_cast<unsigned long long>(differ), static_cast<unsigned long long>(n));
+  }
+}

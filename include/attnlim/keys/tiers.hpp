@@ -32,6 +32,13 @@ ATTNLIM_HD double sample_key(const Model& model, const KeyStream& stream, double
   }
 }
 
+// An accelerator's distances (the CPU's AVX2 batches, the GPU's uniform_key_distance_products) are within
+// ~1e-12 relative of the model's sampler. A key whose accelerated distance is within this margin of the
+// running minimum or of the k-th nearest so far may be one of them, so the engines recompute it with the
+// sampler: minimum and top-k stay bitwise the sampler's, only the sums see the accelerator's rounding.
+constexpr double kAcceleratorMargin = 1e-11;
+ATTNLIM_HD double with_accelerator_margin(double x) { return x + x * kAcceleratorMargin + 1e-300; }
+
 // "full" | "projected": the names of --sampler and of the JSON configs.
 inline const char* sampler_name(SamplerTier tier) { return tier == SamplerTier::full ? "full" : "projected"; }
 

@@ -8,6 +8,7 @@
 //                            the cost per key does not grow with d. Same law of E, different numbers.
 #pragma once
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "attnlim/core/common.hpp"
@@ -74,6 +75,72 @@ ATTNLIM_UNROLL
     if (e2) *e2 = z1_of_pair0 * inv_radius;
   }
   return e;
+}
+
+// Middle pairs (both coordinates tangential) enter E only through r_p^2 = -2 log U_p. An accelerator may
+// multiply up to kUniformProductFactors of those U_p before one log: U_p >= 2^-33, so a product of 16 stays
+// >= 2^-528, far from underflow, and the logs per key drop from d/2 to about d/32. The product carries at most
+// (factors - 1) roundings of 2^-53 relative, i.e. an absolute error of at most ~1.1e-16 per factor in log,
+// 2.2e-16 per pair in C: relative to C >= kUniformProductGuard x (number of middle pairs) that is <= 2.2e-13,
+// plus the logs' few ulps -- inside kAcceleratorMargin (tiers.hpp). A key with a smaller C (where that bound
+// would not hold) is recomputed by uniform_key.
+constexpr int kUniformProductFactors = 16;
+constexpr double kUniformProductGuard = 1e-3;
+
+// Whether uniform_key_distance_products forms a product of two or more uniforms (d >= 6); below, it is
+// uniform_key itself.
+ATTNLIM_HD bool uniform_products_formed(int d) { return d / 2 - 1 >= 2; }
+
+// uniform_key's E (no tangential output) with the middle pairs' squared radii summed as -2 log of products
+// of up to kUniformProductFactors uniforms, in pair order: pair 0's z_1^2, plus the products' -2 log, plus the
+// odd last coordinate's square. NaN where C < kUniformProductGuard x (middle pairs): the caller recomputes
+// those keys with uniform_key. For d >= 6 (uniform_products_formed). The scalar twin of the CPU's AVX2 batch
+// (host/cpu/uniform_batch.cpp), and the GPU's device accelerator (cuda/keys/uniform.cu).
+ATTNLIM_HD double uniform_product_distance(const KeyStream& stream, int d) {
+  const int middle_pairs = d / 2 - 1;
+  const int last_pair = (d - 1) / 2;  // pair of coordinate d - 1
+  const bool odd_last = d % 2 != 0;   // the last pair has one coordinate (d - 1) only
+  double g1 = 0.0, first = 0.0, last = 0.0, sum = 0.0, product = 1.0;
+  int factors = 0;
+  const int blocks = full_key_blocks(d);
+  for (int b = 0; b < blocks; ++b) {
+    const Philox4 block = stream.block(static_cast<std::uint32_t>(b));
+ATTNLIM_UNROLL
+    for (int pair = 0; pair < 2; ++pair) {
+      const int p = 2 * b + pair;
+      if (p > last_pair) break;
+      const std::uint32_t w0 = block.v[2 * pair], w1 = block.v[2 * pair + 1];
+      if (p == 0 || (p == last_pair && odd_last)) {  // g_1 and z_1, or coordinate d - 1 alone
+        double z0, z1;
+        polar_pair(std::sqrt(radius_squared(w0)), w1, z0, z1);
+        if (p == 0) {
+          g1 = z0;
+          first = z1 * z1;
+        } else {
+          last = z0 * z0;
+        }
+      } else {  // a middle pair: r_p^2 only, through the product
+        product *= uniform_open(w0);
+        if (++factors == kUniformProductFactors) {
+          sum += -2.0 * std::log(product);
+          product = 1.0;
+          factors = 0;
+        }
+      }
+    }
+  }
+  if (factors > 0) sum += -2.0 * std::log(product);
+  const double perp_sq = (first + sum) + last;
+  if (perp_sq < kUniformProductGuard * middle_pairs) return std::numeric_limits<double>::quiet_NaN();
+  return distance_from_parts(g1, perp_sq);
+}
+
+// uniform_product_distance where it serves, uniform_key's E elsewhere (d < 6, and the keys under the guard):
+// within kAcceleratorMargin of uniform_key's E for every key, bitwise it where no product forms.
+ATTNLIM_HD double uniform_key_distance_products(const KeyStream& stream, int d) {
+  if (!uniform_products_formed(d)) return uniform_key(stream, d, nullptr);
+  const double e = uniform_product_distance(stream, d);
+  return e == e ? e : uniform_key(stream, d, nullptr);
 }
 
 // Dimensions up to which the distance-only sampler builds chi^2(d-1) from exponentials instead of rejection.
