@@ -34,7 +34,7 @@ timeout 80 "$bin/attnlim_bench" --backend cuda,cuda-warp --d 3,16,128 --tier ful
 bench64_rc=$?
 [ "$bench64_rc" -eq 0 ] || status=1
 
-# The accelerator removes all but one log per 16 middle pairs: predicted ~2.4x at d = 128 full (bench/NOTES.md).
+# The accelerator removes all but one log per 16 middle pairs: predicted 1.5-2.4x at d = 128 full (bench/NOTES.md).
 echo "== attnlim_bench, full tier: cuda beside cuda-exact-keys"
 timeout 40 "$bin/attnlim_bench" --backend cuda,cuda-exact-keys --d 16,128 --tier full --seconds 0.3 --repeats 2 \
   --no-limits --jsonl "$out/gpu_bench_exact.jsonl" 2>&1

@@ -84,6 +84,7 @@ struct FusedArgs {
   StateViews part;            // slot = blockIdx.y * gridDim.x + blockIdx.x (count, min, sums, vec)
   double* cand_distance;      // [trial in group][(gridDim.x + 1) * k]: k per block + the accumulator's k
   std::uint64_t* cand_index;
+  const double* acc_min;           // the accumulators' minimum (earlier chunks; infinity before the first)
   const double* acc_top_distance;  // the accumulators' top-k (earlier chunks)
   const std::uint64_t* acc_top_index;
   const int* acc_top_size;

@@ -108,6 +108,7 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
   fused.part = buf.part_views();
   fused.cand_distance = buf.cand_distance.get();
   fused.cand_index = buf.cand_index.get();
+  fused.acc_min = buf.acc_min.get();
   fused.acc_top_distance = buf.acc_top_distance.get();
   fused.acc_top_index = buf.acc_top_index.get();
   fused.acc_top_size = buf.acc_top_size.get();

@@ -30,8 +30,9 @@ __device__ __forceinline__ void offer_top_k(ThreadState& st, int k, double e, st
 
 // Keys of this launch come after every key of the trial's earlier launches (the chunks go up in index), so
 // once the accumulator holds k keys, a key farther than its k-th can never enter the trial's top-k: the
-// thread starts with that threshold instead of infinity. The results do not change; the per-thread buffers
-// stay nearly empty after the first chunk instead of filling again in every launch.
+// thread starts with that threshold instead of infinity. The results do not change (with the device accelerator,
+// only the sums' rounding may: the threshold enters its rule); the per-thread buffers stay nearly empty after the
+// first chunk instead of filling again in every launch.
 __device__ __forceinline__ double seed_threshold(const FusedArgs& a) {
   const int k = a.top_k;
   if (!a.shortcuts || k == 0 || a.acc_top_size[blockIdx.y] < k) return kInfinity;
@@ -50,20 +51,44 @@ struct DeviceAccelerator {
   static constexpr bool kAvailable = false;
 };
 
-// One key's distance on the scalar paths. With an accelerator (FullKey, LaunchOptions::accelerate_keys) the
-// accelerated distance serves unless the key may be a new minimum (within the margin of min_so_far: the minimum
-// of keys before this one, the thread's own or the warp's before this round, so never below the running
-// minimum) or enter the top-k (within the margin of the threshold); such a key, a NaN included, is recomputed by
-// the model's sampler. So minimum and top-k are bitwise the sampler's and only the sums see the accelerator's
-// rounding, as on the CPU (host/cpu/key_loop.hpp).
+// What the accelerator of a block's trial goes by. It runs only from the trial's second launch on, when the
+// trial's minimum and k-th nearest of earlier launches (`min_distance`, `kth`) bound the keys that may still
+// matter: then almost no key is recomputed. In a first launch a lane would recompute its first k keys and every
+// new minimum of its own, and a warp pays for both distances whenever one of its lanes does (at ~250 keys per
+// thread and k = 8, most warp steps would), so a first launch draws every key from the sampler.
+struct AcceleratorBounds {
+  bool on;
+  double min_distance, kth;
+};
+__device__ __forceinline__ AcceleratorBounds accelerator_bounds(const FusedArgs& a) {
+  const int k = a.top_k;
+  const double m = a.acc_min[blockIdx.y];
+  if (!a.accelerate || !(m < kInfinity) || (k > 0 && a.acc_top_size[blockIdx.y] < k))
+    return AcceleratorBounds{false, kInfinity, kInfinity};
+  return AcceleratorBounds{true, m, k > 0 ? a.acc_top_distance[a.layout.top(blockIdx.y) + k - 1] : kInfinity};
+}
+
+// One key's distance on the scalar paths; `exact` says whether it is the model's sampler's. With an accelerator
+// (FullKey, bounds.on) the accelerated distance serves unless the key may be the trial's minimum or enter its
+// top-k (accelerated_distance_serves, keys/tiers.hpp, against the smaller of the trial's bounds and this
+// thread's or warp's minimum so far and top-k threshold); such a key, a NaN included, is recomputed by the
+// sampler. A served key is never offered to the top-k (its exact distance is beyond the trial's k-th), and a
+// served minimum of a thread stays above the trial's, so minimum and top-k are bitwise the sampler's and only
+// the sums see the accelerator's rounding, as on the CPU (host/cpu/key_loop.hpp).
 template <class Model, class Tier>
-__device__ __forceinline__ double scalar_distance(const FusedArgs& a, const Model& model, const KeyStream& stream,
-                                                  double min_so_far, double threshold) {
+__device__ __forceinline__ double scalar_distance(const FusedArgs& a, const AcceleratorBounds& bounds,
+                                                  const Model& model, const KeyStream& stream, double min_so_far,
+                                                  double threshold, bool& exact) {
+  exact = true;
   if constexpr (std::is_same<Tier, FullKey>::value && DeviceAccelerator<Model>::kAvailable) {
-    if (a.accelerate) {
+    if (bounds.on) {
       const double e = DeviceAccelerator<Model>::distance(model, stream);
-      if (e > with_accelerator_margin(min_so_far) && (a.top_k == 0 || e > with_accelerator_margin(threshold)))
+      const double min_bound = min_so_far < bounds.min_distance ? min_so_far : bounds.min_distance;
+      const double kth_bound = threshold < bounds.kth ? threshold : bounds.kth;
+      if (accelerated_distance_serves(e, min_bound, a.top_k, kth_bound)) {
+        exact = false;
         return e;
+      }
     }
   }
   return sample_key<Tier>(model, stream, nullptr);
@@ -76,6 +101,7 @@ template <class Model, class Tier>
 __device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaGrid& grid, const Model& model,
                                                  std::uint32_t trial, std::uint64_t first_offset,
                                                  std::uint64_t stride, ThreadState& st) {
+  const AcceleratorBounds bounds = accelerator_bounds(a);
   const std::uint64_t range = a.key_end - a.key_begin;
   for (std::uint64_t base = first_offset; base < range; base += kKeyBatch * stride) {
     double e[kKeyBatch];
@@ -87,9 +113,11 @@ __device__ __forceinline__ void scan_keys_scalar(const FusedArgs& a, const BetaG
       e[j] = 0.0;
       if (offset < range) {
         const std::uint64_t key = a.key_begin + offset;
-        e[j] = scalar_distance<Model, Tier>(a, model, KeyStream{a.seed, trial, key}, min_so_far, st.threshold);
+        bool exact;
+        e[j] = scalar_distance<Model, Tier>(a, bounds, model, KeyStream{a.seed, trial, key}, min_so_far,
+                                            st.threshold, exact);
         if (e[j] < min_so_far) min_so_far = e[j];
-        offer_top_k(st, a.top_k, e[j], key);
+        if (exact) offer_top_k(st, a.top_k, e[j], key);
         valid = j + 1;
       }
     }
@@ -143,6 +171,7 @@ __device__ __forceinline__ void scan_keys_warp(const FusedArgs& a, const BetaGri
                                                std::uint32_t trial, std::uint64_t first_offset, std::uint64_t stride,
                                                ThreadState& st, std::uint64_t& count_share) {
   static_assert(kMaxBetas <= 64 && kThreads % 32 == 0, "two betas per lane, whole warps");
+  const AcceleratorBounds bounds = accelerator_bounds(a);
   constexpr unsigned kAllLanes = 0xffffffffu;
   const int lane = static_cast<int>(threadIdx.x % 32);
   const std::uint64_t range = a.key_end - a.key_begin;
@@ -157,8 +186,10 @@ __device__ __forceinline__ void scan_keys_warp(const FusedArgs& a, const BetaGri
     double e = 0.0;
     if (offset < range) {
       const std::uint64_t key = a.key_begin + offset;
-      e = scalar_distance<Model, Tier>(a, model, KeyStream{a.seed, trial, key}, min_distance, st.threshold);
-      offer_top_k(st, a.top_k, e, key);
+      bool exact;
+      e = scalar_distance<Model, Tier>(a, bounds, model, KeyStream{a.seed, trial, key}, min_distance, st.threshold,
+                                       exact);
+      if (exact) offer_top_k(st, a.top_k, e, key);
     }
     const int keys = range - base < 32 ? static_cast<int>(range - base) : 32;
     for (int j = 0; j < keys; ++j) {

@@ -81,9 +81,10 @@ TrialState batched_block(const Model& model, const RunSpec& spec, std::uint32_t 
     for (int l = 0; l < lanes; ++l) {
       const std::uint64_t key = first + static_cast<std::uint64_t>(l);
       const double e = e_batch[l];
-      const bool candidate =
-          state.count == 0 || state.top_size < state.top_k || e <= with_accelerator_margin(state.min_distance) ||
-          (state.top_k > 0 && e <= with_accelerator_margin(state.top_distance[state.top_k - 1]));
+      constexpr double kNone = std::numeric_limits<double>::infinity();
+      const bool candidate = !accelerated_distance_serves(
+          e, state.count ? state.min_distance : kNone, state.top_k,
+          state.top_k == 0 || state.top_size < state.top_k ? kNone : state.top_distance[state.top_k - 1]);
       if (candidate) {
         flush();
         double* exact_tangential = tdim ? tangential.data() : nullptr;

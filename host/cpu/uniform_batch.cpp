@@ -39,8 +39,8 @@ constexpr double kProductGuard = kUniformProductGuard;
 // Lanes with C below the product guard are redone by the core (see kProductGuard).
 inline void guard_small_perp(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, int h,
                              __m256d perp, double* e) {
+  if (!uniform_products_formed(d)) return;  // no product of two or more uniforms was formed
   const int middle_pairs = d / 2 - 1;
-  if (middle_pairs < 2) return;  // no product of two or more uniforms was formed
   const int small =
       _mm256_movemask_pd(_mm256_cmp_pd(perp, _mm256_set1_pd(kProductGuard * middle_pairs), _CMP_LT_OQ));
   for (int l = 0; l < 4; ++l)

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
+#include "attnlim/keys/tiers.hpp"
 #include "attnlim/keys/uniform.hpp"
 #include "support/reference_distance.hpp"
 
@@ -39,8 +41,8 @@ TEST(Sampler, FullKeyMatchesItsNormalsAndFarSide) {
 // GPU's DeviceAccelerator and the CPU's AVX2 batch) against uniform_key: within 1e-12 relative (the bound is
 // 2.2e-13 plus a few ulps of the logs, keys/uniform.hpp; the engines recompute keys within kAcceleratorMargin =
 // 1e-11 of the minimum or the k-th nearest), bitwise where no product of two uniforms forms (d < 6), and a
-// different rounding for some keys at d >= 8 (so the products are formed: one group at d = 16, 33; several at
-// d = 128 and 129, where the last group is partial).
+// different rounding for over 1% of keys from d = 6 on (so the products are formed: one group up to d = 35;
+// several at d = 128 and 129, where the last group is partial).
 TEST(Sampler, ProductDistanceIsWithinTheMarginOfTheSampler) {
   for (int d : {2, 3, 4, 5, 6, 7, 8, 16, 33, 128, 129}) {
     const std::uint64_t n = d >= 128 ? 20000 : 100000;
@@ -54,8 +56,27 @@ TEST(Sampler, ProductDistanceIsWithinTheMarginOfTheSampler) {
       worst = std::max(worst, std::fabs(product - exact) / exact);
     }
     EXPECT_LE(worst, 1e-12) << "d=" << d;
-    if (d >= 8) EXPECT_GT(differ, n / 100) << "d=" << d << ": the products are not formed";
+    if (uniform_products_formed(d)) EXPECT_GT(differ, n / 100) << "d=" << d << ": the products are not formed";
     std::printf("d=%d: max relative difference %.3g, %llu of %llu keys differ\n", d, worst,
                 static_cast<unsigned long long>(differ), static_cast<unsigned long long>(n));
   }
+}
+
+// The engines' one rule for an accelerated distance (keys/tiers.hpp): it serves only beyond the margin (1e-11
+// relative) of both bounds; a NaN never serves; k = 0 ignores the k-th; an unknown bound (infinity) lets nothing
+// serve.
+TEST(Sampler, AcceleratedDistanceServesOnlyBeyondTheMargin) {
+  const double m = 0.25, t = 0.5, inf = std::numeric_limits<double>::infinity();
+  EXPECT_TRUE(accelerated_distance_serves(t * (1 + 2e-11), m, 8, t));
+  EXPECT_FALSE(accelerated_distance_serves(t * (1 + 0.5e-11), m, 8, t));  // inside the margin of the k-th
+  EXPECT_FALSE(accelerated_distance_serves(t, m, 8, t));
+  EXPECT_FALSE(accelerated_distance_serves(t * (1 - 1e-12), m, 8, t));
+  EXPECT_FALSE(accelerated_distance_serves(m * (1 + 2e-11), m, 8, t));  // beyond the minimum, not the k-th
+  EXPECT_TRUE(accelerated_distance_serves(m * (1 + 2e-11), m, 0, t));   // k = 0: the minimum alone
+  EXPECT_FALSE(accelerated_distance_serves(m * (1 + 0.5e-11), m, 0, t));
+  EXPECT_FALSE(accelerated_distance_serves(std::numeric_limits<double>::quiet_NaN(), m, 0, t));
+  EXPECT_FALSE(accelerated_distance_serves(1.0, inf, 0, t));  // no minimum yet
+  EXPECT_FALSE(accelerated_distance_serves(1.0, m, 8, inf));  // fewer than k keys yet
+  EXPECT_TRUE(accelerated_distance_serves(3e-300, 0.0, 0, inf));  // the absolute floor at a minimum of 0
+  EXPECT_FALSE(accelerated_distance_serves(0.5e-300, 0.0, 0, inf));
 }

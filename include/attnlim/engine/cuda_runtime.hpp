@@ -45,9 +45,10 @@ struct LaunchOptions {
   std::uint64_t chunk = 0;                  // keys per trial per launch; 0: default_chunk_keys (tests use small values)
   std::uint64_t max_blocks = 0;             // cap on blocks per launch; 0: one full wave of the device
   // The fused kernel's two exact shortcuts (bench/NOTES.md): a batch of keys skips the betas whose weights all
-  // underflow, and a key farther than its trial's k-th nearest so far skips the top-k buffer. They change no
-  // bit of the results (CudaFused.ShortcutsChangeNoBit); false runs the kernel without them, for that test
-  // and the benchmark's side by side (attnlim_bench --backend cuda-plain).
+  // underflow, and a key farther than its trial's k-th nearest so far skips the top-k buffer. With
+  // accelerate_keys off they change no bit of the results (CudaFused.ShortcutsChangeNoBit); with it, the seeded
+  // threshold enters the accelerator's rule, so uniform full-tier sums may move by rounding. false runs the
+  // kernel without them, for that test and the benchmark's side by side (attnlim_bench --backend cuda-plain).
   bool shortcuts = true;
   // A model's device accelerator (cuda/fused/thread.cuh: DeviceAccelerator; uniform keys' full tier without
   // --output-vector: one log per product of up to 16 uniforms for the middle pairs' squared radii, as the CPU's

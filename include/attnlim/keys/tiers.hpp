@@ -32,12 +32,20 @@ ATTNLIM_HD double sample_key(const Model& model, const KeyStream& stream, double
   }
 }
 
-// An accelerator's distances (the CPU's AVX2 batches, the GPU's uniform_key_distance_products) are within
-// ~1e-12 relative of the model's sampler. A key whose accelerated distance is within this margin of the
-// running minimum or of the k-th nearest so far may be one of them, so the engines recompute it with the
-// sampler: minimum and top-k stay bitwise the sampler's, only the sums see the accelerator's rounding.
+// An accelerator's distances (the CPU's AVX2 batches, the GPU's uniform_product_distance) are within ~1e-12
+// relative of the model's sampler. A key whose accelerated distance is within this margin of the running
+// minimum or of the k-th nearest so far may be one of them, so the engines recompute it with the sampler:
+// minimum and top-k stay bitwise the sampler's, only the sums see the accelerator's rounding.
 constexpr double kAcceleratorMargin = 1e-11;
 ATTNLIM_HD double with_accelerator_margin(double x) { return x + x * kAcceleratorMargin + 1e-300; }
+
+// Whether an accelerated distance e may stand for its key (the engines' one rule): beyond the margin of the
+// minimum so far and, with a top-k (k > 0), of the k-th nearest so far (infinity while fewer than k are known).
+// False for a NaN, which the sampler then recomputes. The bounds may be accelerated distances themselves: the
+// margin (1e-11) is far wider than two accelerators' errors (2 x 2.2e-13).
+ATTNLIM_HD bool accelerated_distance_serves(double e, double min_so_far, int k, double kth_so_far) {
+  return e > with_accelerator_margin(min_so_far) && (k == 0 || e > with_accelerator_margin(kth_so_far));
+}
 
 // "full" | "projected": the names of --sampler and of the JSON configs.
 inline const char* sampler_name(SamplerTier tier) { return tier == SamplerTier::full ? "full" : "projected"; }
