@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <iomanip>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "attnlim/engine/cpu_blocks.hpp"
@@ -349,6 +350,15 @@ attnlim::cuda::LaunchOptions launch_options_of(const FusedCase& fc) {
   return options;
 }
 
+// The case run with `options`, then with the option `off` turned off.
+std::pair<std::vector<TrialState>, std::vector<TrialState>> run_twice(const FusedCase& fc,
+                                                                      attnlim::cuda::LaunchOptions options,
+                                                                      bool attnlim::cuda::LaunchOptions::*off) {
+  std::vector<TrialState> on = run_gpu(fc.config, options);
+  options.*off = false;
+  return {std::move(on), run_gpu(fc.config, options)};
+}
+
 // Every case (max_keys 0) or those of at most max_keys keys in all (under compute-sanitizer, which slows
 // kernels 10-100x: bench/gpu_stage1.sh).
 void expect_fused_cases_match_cpu(std::uint64_t max_keys) {
@@ -389,9 +399,7 @@ TEST(CudaFused, ShortcutsChangeNoBit) {
     SCOPED_TRACE(fc.name);
     attnlim::cuda::LaunchOptions options = launch_options_of(fc);
     options.accelerate_keys = false;
-    const std::vector<TrialState> fast = run_gpu(fc.config, options);
-    options.shortcuts = false;
-    const std::vector<TrialState> plain = run_gpu(fc.config, options);
+    const auto [fast, plain] = run_twice(fc, options, &attnlim::cuda::LaunchOptions::shortcuts);
     ASSERT_EQ(fast.size(), plain.size());
     for (std::size_t t = 0; t < fast.size(); ++t) attnlim_test::expect_identical(fast[t], plain[t]);
   }
@@ -413,9 +421,7 @@ int expect_accelerated_keys_change_only_the_sums_rounding(bool warp_sums) {
     SCOPED_TRACE(fc.name);
     attnlim::cuda::LaunchOptions options = launch_options_of(fc);
     options.warp_sums = warp_sums;
-    const std::vector<TrialState> fast = run_gpu(fc.config, options);
-    options.accelerate_keys = false;
-    const std::vector<TrialState> exact = run_gpu(fc.config, options);
+    const auto [fast, exact] = run_twice(fc, options, &attnlim::cuda::LaunchOptions::accelerate_keys);
     EXPECT_EQ(fast.size(), exact.size());
     const bool acts = fc.config.keys == "uniform" && fc.config.sampler == SamplerTier::full &&
                       !fc.config.output_vector && fc.config.d >= 6 && fc.chunk && fc.chunk < fc.config.n;
