@@ -101,7 +101,8 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
   fused.seed = spec.seed;
   fused.top_k = k;
   fused.shortcuts = options.shortcuts;
-  if constexpr (DeviceAccelerator<Model>::kAvailable) fused.accelerate = options.accelerate_keys && DeviceAccelerator<Model>::active(model);
+  if constexpr (DeviceAccelerator<Model>::kAvailable)
+    fused.accelerate = options.accelerate_keys && DeviceAccelerator<Model>::active(model);
   fused.tangent_dim = td;
   fused.region = region;
   fused.layout = layout;

@@ -52,8 +52,9 @@ struct LaunchOptions {
   bool shortcuts = true;
   // A model's device accelerator (cuda/fused/thread.cuh: DeviceAccelerator; uniform keys' full tier without
   // --output-vector: one log per product of up to 16 uniforms for the middle pairs' squared radii, as the CPU's
-  // AVX2 batch does, keys/uniform.hpp). A key that may be a new minimum or enter the top-k is recomputed by the
-  // model's sampler, so count, minimum and top-k are bitwise those without it; the sums move by rounding
+  // AVX2 batch does, keys/uniform.hpp), from a trial's second launch on. A key that may be a new minimum or enter
+  // the top-k is recomputed by the model's sampler, so count, minimum and top-k are bitwise those without it; the
+  // sums move by rounding
   // (CudaFused.AcceleratedKeysChangeOnlyTheSumsRounding). false: every key from the sampler (attnlim_bench
   // --backend cuda-exact-keys).
   bool accelerate_keys = true;
