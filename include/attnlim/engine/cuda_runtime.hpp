@@ -54,9 +54,8 @@ struct LaunchOptions {
   // --output-vector: one log per product of up to 16 uniforms for the middle pairs' squared radii, as the CPU's
   // AVX2 batch does, keys/uniform.hpp), from a trial's second launch on. A key that may be a new minimum or enter
   // the top-k is recomputed by the model's sampler, so count, minimum and top-k are bitwise those without it; the
-  // sums move by rounding
-  // (CudaFused.AcceleratedKeysChangeOnlyTheSumsRounding). false: every key from the sampler (attnlim_bench
-  // --backend cuda-exact-keys).
+  // sums move by rounding (CudaFused.AcceleratedKeysChangeOnlyTheSumsRounding). false: every key from the sampler
+  // (attnlim_bench --backend cuda-exact-keys).
   bool accelerate_keys = true;
   // Per-beta sums spread over a warp (bench/NOTES.md): without --output-vector, the 32 lanes of a warp walk
   // their 32 keys in key order, lane l summing betas l and l + 32, so the sums stay in registers instead of the
