@@ -5,8 +5,9 @@
 #   bash bench/gpu_stage1.sh
 # 1. ldd and nvidia-smi (bench/gpu_common.sh); 2. the Cuda* tests, where a skip is a failure; 3. compute-sanitizer
 # memcheck, racecheck, synccheck and initcheck on the small cases (CudaFused.SmallCasesMatchCpuBackend: every
-# key model, both tiers, full per-thread buffers, trial groups; the warp path's cases, whose shuffles synccheck
-# sees; the self-attention kernel against the CPU).
+# key model, both tiers, full per-thread buffers, trial groups, the accelerator of uniform keys at d = 7; the warp
+# path's cases, whose shuffles synccheck sees; keys under the accelerator's guard; the self-attention kernel
+# against the CPU).
 # Writes 7 files to $OUT: stage1.log, stage1.md, gpu_tests.log, memcheck.log, racecheck.log, synccheck.log,
 # initcheck.log. Exit 0 only when every test passed, none skipped, and every tool ran clean.
 set -uo pipefail
@@ -22,7 +23,7 @@ skipped=$(grep -cE '^\[  SKIPPED \] [A-Za-z0-9_/]+\.[A-Za-z0-9_/]+ \(' "$out/gpu
 [ "${skipped:-0}" -eq 0 ] || { echo "stage1: $skipped GPU tests skipped on a GPU machine"; status=1; }
 
 sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -1)
-filter='CudaFused.SmallCasesMatchCpuBackend:CudaFused.WarpSumsSmallCasesMatchCpuBackend:CudaSelfAttention.AgreesWithCpu'
+filter='CudaFused.SmallCasesMatchCpuBackend:CudaFused.WarpSumsSmallCasesMatchCpuBackend:CudaFused.AcceleratedKeysRecomputeKeysUnderTheGuard:CudaSelfAttention.AgreesWithCpu'
 declare -A tool_rc
 for tool in memcheck racecheck synccheck initcheck; do
   if [ -z "$sanitizer" ]; then tool_rc[$tool]="not found"; status=1; continue; fi
