@@ -61,10 +61,11 @@ struct AcceleratorBounds {
   double min_distance, kth;
 };
 __device__ __forceinline__ AcceleratorBounds accelerator_bounds(const FusedArgs& a) {
+  const AcceleratorBounds off{false, kInfinity, kInfinity};
+  if (!a.accelerate) return off;
   const int k = a.top_k;
   const double m = a.acc_min[blockIdx.y];
-  if (!a.accelerate || !(m < kInfinity) || (k > 0 && a.acc_top_size[blockIdx.y] < k))
-    return AcceleratorBounds{false, kInfinity, kInfinity};
+  if (!(m < kInfinity) || (k > 0 && a.acc_top_size[blockIdx.y] < k)) return off;
   return AcceleratorBounds{true, m, k > 0 ? a.acc_top_distance[a.layout.top(blockIdx.y) + k - 1] : kInfinity};
 }
 

@@ -31,18 +31,16 @@ void projected_batch_scalar(std::uint64_t seed, std::uint32_t trial, std::uint64
 using namespace avx2;
 
 // Middle pairs enter E through products of up to kUniformProductFactors uniforms, one log each; the error bound
-// and the guard below which a key is recomputed by the core are keys/uniform.hpp's (uniform_key_distance_products
-// is this batch's scalar twin).
-constexpr int kProductFactors = kUniformProductFactors;
-constexpr double kProductGuard = kUniformProductGuard;
+// and the guard (kUniformProductGuard) below which a key is recomputed by the core are keys/uniform.hpp's
+// (uniform_key_distance_products is this batch's scalar twin).
 
-// Lanes with C below the product guard are redone by the core (see kProductGuard).
+// Lanes with C below the product guard are redone by the core (see kUniformProductGuard).
 inline void guard_small_perp(std::uint64_t seed, std::uint32_t trial, std::uint64_t first, int d, int h,
                              __m256d perp, double* e) {
   if (!uniform_products_formed(d)) return;  // no product of two or more uniforms was formed
   const int middle_pairs = d / 2 - 1;
   const int small =
-      _mm256_movemask_pd(_mm256_cmp_pd(perp, _mm256_set1_pd(kProductGuard * middle_pairs), _CMP_LT_OQ));
+      _mm256_movemask_pd(_mm256_cmp_pd(perp, _mm256_set1_pd(kUniformProductGuard * middle_pairs), _CMP_LT_OQ));
   for (int l = 0; l < 4; ++l)
     if (small >> l & 1)
       e[4 * h + l] = uniform_key(KeyStream{seed, trial, first + static_cast<std::uint64_t>(4 * h + l)}, d, nullptr);
@@ -82,7 +80,7 @@ void full_batch_distances_avx2(std::uint64_t seed, std::uint32_t trial, std::uin
       } else {  // a middle pair: r_p^2 only, through the product
         prod_0 = _mm256_mul_pd(prod_0, uniform_open4(half(radius_word, 0)));
         prod_1 = _mm256_mul_pd(prod_1, uniform_open4(half(radius_word, 1)));
-        if (++factors == kProductFactors) {
+        if (++factors == kUniformProductFactors) {
           sum_0 = _mm256_add_pd(sum_0, _mm256_mul_pd(minus_two, _ZGVdN4v_log(prod_0)));
           sum_1 = _mm256_add_pd(sum_1, _mm256_mul_pd(minus_two, _ZGVdN4v_log(prod_1)));
           prod_0 = prod_1 = one;

@@ -80,7 +80,7 @@ TEST(CpuSimd, FullTierNearestKeysMatchCore) {
     }
     std::partial_sort(nearest.begin(), nearest.begin() + 32, nearest.end());
     double worst = 0.0;
-    double worst_scalar_twin = 0.0;  // the GPU's accelerator, uniform_key_distance_products
+    double worst_scalar_twin = 0.0;  // uniform_key_distance_products: the GPU accelerator's E with its guard
     for (int i = 0; i < 32; ++i) {
       const KeyStream stream{kSeed, kTrial, nearest[i].second};
       const double exact = uniform_key(stream, d, nullptr);
@@ -112,7 +112,6 @@ TEST(CpuSimd, FullTierRecomputesKeysWithSmallC) {
   EXPECT_LT(uniform_key(KeyStream{2026, 0, 1817962376ull}, d, nullptr), 2e-4);  // the scan's key: a near neighbour of q
 }
 
-// The batch generators the benchmark's CPU limits time: Philox words bit for bit, normals to libmvec's ulps.
 // The AVX2 batch and uniform_key_distance_products form the same products in the same order; they differ only
 // by libmvec's and libm's log, sin and cos: a few ulps of E, far below their 2.2e-13 from uniform_key.
 TEST(CpuSimd, FullTierBatchIsTheProductDistancesTwin) {
@@ -130,6 +129,7 @@ TEST(CpuSimd, FullTierBatchIsTheProductDistancesTwin) {
   }
 }
 
+// The batch generators the benchmark's CPU limits time: Philox words bit for bit, normals to libmvec's ulps.
 TEST(CpuSimd, PhiloxAndNormalBatchesMatchCore) {
   std::uint32_t words[4 * cpu::kBatchKeys];
   double z[4 * cpu::kBatchKeys];
