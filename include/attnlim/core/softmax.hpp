@@ -66,11 +66,18 @@ ATTNLIM_HD void accumulate_key(double e, const double* tangential, int tangent_d
   ++count;
 }
 
+// How merge_state reads the source's arrays: plainly here; the device's in-kernel fold reads other blocks'
+// partials past the multiprocessor's L1, which is not coherent between blocks (cuda/fused/fold.cuh).
+struct PlainRead {
+  ATTNLIM_HD double operator()(const double* p) const { return *p; }
+};
+
 // dst <- dst (+) src. Associative; commutative up to rounding.
+template <class Read = PlainRead>
 ATTNLIM_HD void merge_state(const double* betas, int num_betas, int tangent_dim, std::uint64_t& count,
                             double& min_distance, double* s0, double* s1, double* s2, double* vec,
                             std::uint64_t src_count, double src_min, const double* src_s0, const double* src_s1,
-                            const double* src_s2, const double* src_vec) {
+                            const double* src_s2, const double* src_vec, Read read = Read{}) {
   if (src_count == 0) return;
   const double m = count == 0 ? src_min : (src_min < min_distance ? src_min : min_distance);
   for (int b = 0; b < num_betas; ++b) {
@@ -80,14 +87,14 @@ ATTNLIM_HD void merge_state(const double* betas, int num_betas, int tangent_dim,
       a = shift_sums(BetaSums{s0[b], s1[b], s2[b]}, betas[b], min_distance, m);
       fa = std::exp(-betas[b] * (min_distance - m));
     }
-    const BetaSums c = shift_sums(BetaSums{src_s0[b], src_s1[b], src_s2[b]}, betas[b], src_min, m);
+    const BetaSums c = shift_sums(BetaSums{read(src_s0 + b), read(src_s1 + b), read(src_s2 + b)}, betas[b], src_min, m);
     const double fc = std::exp(-betas[b] * (src_min - m));
     s0[b] = a.s0 + c.s0;
     s1[b] = a.s1 + c.s1;
     s2[b] = a.s2 + c.s2;
     if (vec && src_vec)
       for (int j = 0; j < tangent_dim; ++j)
-        vec[b * tangent_dim + j] = fa * vec[b * tangent_dim + j] + fc * src_vec[b * tangent_dim + j];
+        vec[b * tangent_dim + j] = fa * vec[b * tangent_dim + j] + fc * read(src_vec + b * tangent_dim + j);
   }
   min_distance = m;
   count += src_count;

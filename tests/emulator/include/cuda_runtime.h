@@ -262,6 +262,15 @@ struct SyncWarp {
 #define __syncwarp(...) ::attnlim_emu::SyncWarp{__FILE__, __LINE__}(__VA_ARGS__)
 
 // Atomics: blocks run concurrently on host threads.
+// __threadfence: a full fence between host threads; __ldcg (a load past L1 on a device): an atomic load, so that
+// a block reading what blocks on other host threads wrote is not a data race for the host compiler.
+inline void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+template <class T>
+inline T __ldcg(const T* address) {
+  T value;
+  __atomic_load(address, &value, __ATOMIC_RELAXED);
+  return value;
+}
 inline unsigned long long atomicXor(unsigned long long* address, unsigned long long value) {
   return __atomic_fetch_xor(address, value, __ATOMIC_RELAXED);
 }
