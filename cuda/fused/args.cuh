@@ -9,11 +9,13 @@
 //   block (block.cuh):  cub::BlockReduce min of the thread minima; every thread shifts its sums to it
 //           (shift_sums) and the block sums them in CUB's fixed order; the block's k nearest keys are picked
 //           by k rounds of a block arg-min over the threads' sorted lists; one partial state + k candidates;
-//   trial (merge.cu):   merge_kernel folds the block partials into a per-trial accumulator on the device
-//           with merge_state, in block order (deterministic); the candidates of all blocks plus the
-//           accumulator's own top-k are sorted per trial (sort.cu: cub::DeviceSegmentedRadixSort) and the k
-//           nearest by (distance, index) kept. The accumulator persists across chunk launches, so memory
-//           never depends on n.
+//   trial (fold.cuh):   the block partials are folded into a per-trial accumulator on the device with
+//           merge_state, in block order (deterministic), and the k nearest by (distance, index) of all blocks'
+//           candidates plus the accumulator's own top-k kept. By default the trial's last block to finish does
+//           this inside the fused kernel (k rounds of a block arg-min over the candidate lists, each already
+//           sorted); with LaunchOptions::fold_in_kernel off, merge_kernel does it after the launch (merge.cu),
+//           from the candidates sorted per trial (sort.cu: cub::DeviceSegmentedRadixSort). The two give the
+//           same bits. The accumulator persists across chunk launches, so memory never depends on n.
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -84,11 +86,14 @@ struct FusedArgs {
   StateViews part;            // slot = blockIdx.y * gridDim.x + blockIdx.x (count, min, sums, vec)
   double* cand_distance;      // [trial in group][(gridDim.x + 1) * k]: k per block + the accumulator's k
   std::uint64_t* cand_index;
-  const double* acc_min;           // the accumulators' minimum (earlier chunks; infinity before the first)
-  const double* acc_top_distance;  // the accumulators' top-k (earlier chunks)
-  const std::uint64_t* acc_top_index;
-  const int* acc_top_size;
+  StateViews acc;             // the trials' accumulators (earlier chunks; minimum infinity before the first):
+                              // read by every block, written only by a trial's last block when `fold`
   double* scratch;            // [slot * kThreads + thread][region]
+  // LaunchOptions::fold_in_kernel: the last block of a trial to finish folds the trial's partials and candidates
+  // into its accumulator (fold.cuh), instead of the sort and merge kernels after the launch.
+  bool fold;
+  unsigned long long* blocks_done;  // [trial in group]: blocks of this launch finished; 0 between launches
+  int* fold_heads;                  // [trial in group][gridDim.x + 1]: the fold's place in each candidate list
 };
 
 struct MergeArgs {

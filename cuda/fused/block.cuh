@@ -74,8 +74,27 @@ __device__ __forceinline__ void block_reduce_vector(const FusedArgs& a, const Be
   }
 }
 
-// The block's k nearest keys by (distance, index): k rounds of a block arg-min over the heads of the
-// threads' sorted lists; the winner's owner (indices are unique) advances. Short blocks pad with kNoKey.
+// k rounds of a block arg-min by (distance, index): `head()` gives this thread's nearest candidate not yet taken
+// ({infinity, kNoKey} when it has none), `advance()` moves past it when it won (indices are unique, so one thread
+// does), and thread 0 receives each round's winner by `take(round, winner)` (kNoKey once every thread is spent).
+template <class Head, class Advance, class Take>
+__device__ __forceinline__ void block_arg_min_rounds(int k, BlockTemp& temp, Candidate& shared_winner, Head head,
+                                                     Advance advance, Take take) {
+  for (int round = 0; round < k; ++round) {
+    const Candidate mine = head();
+    const Candidate best = BlockReduceCandidate(temp.candidate).Reduce(mine, NearerOf{});
+    if (threadIdx.x == 0) {
+      shared_winner = best;
+      take(round, best);
+    }
+    __syncthreads();
+    if (mine.index != kNoKey && mine.index == shared_winner.index) advance();
+    __syncthreads();  // temp and shared_winner are reused by the next round
+  }
+}
+
+// The block's k nearest keys by (distance, index), merged from the threads' sorted lists by
+// block_arg_min_rounds. Short blocks pad with kNoKey.
 __device__ __forceinline__ void block_select_top_k(const FusedArgs& a, const ThreadState& st, BlockTemp& temp,
                                                    Candidate& shared_winner) {
   const int k = a.top_k;
@@ -83,28 +102,27 @@ __device__ __forceinline__ void block_select_top_k(const FusedArgs& a, const Thr
   double* out_distance = a.cand_distance + segment + static_cast<std::uint64_t>(blockIdx.x) * k;
   std::uint64_t* out_index = a.cand_index + segment + static_cast<std::uint64_t>(blockIdx.x) * k;
   int head = 0;
-  for (int round = 0; round < k; ++round) {
-    const Candidate mine = head < st.top_size ? Candidate{st.top_distance[head], st.top_index[head]}
-                                              : Candidate{kInfinity, kNoKey};
-    const Candidate best = BlockReduceCandidate(temp.candidate).Reduce(mine, NearerOf{});
-    if (threadIdx.x == 0) {
-      shared_winner = best;
-      out_distance[round] = best.distance;
-      out_index[round] = best.index;
-    }
-    __syncthreads();
-    if (head < st.top_size && st.top_index[head] == shared_winner.index) ++head;
-    __syncthreads();  // temp and shared_winner are reused by the next round
-  }
-  // Block 0 of each trial also carries the accumulator's top-k (earlier chunks) into the last slot, so the
-  // segmented sort sees every candidate. merge_kernel rewrites the accumulator only after this kernel.
+  block_arg_min_rounds(
+      k, temp, shared_winner,
+      [&] {
+        return head < st.top_size ? Candidate{st.top_distance[head], st.top_index[head]}
+                                  : Candidate{kInfinity, kNoKey};
+      },
+      [&] { ++head; },
+      [&](int round, const Candidate& winner) {
+        out_distance[round] = winner.distance;
+        out_index[round] = winner.index;
+      });
+  // Block 0 of each trial also carries the accumulator's top-k (earlier chunks) into the last slot, so the trial's
+  // fold sees every candidate. The fold rewrites the accumulator only after every block of the trial counted itself
+  // done (trial.cuh), or after this kernel (merge_kernel), and reads the accumulator's list from this copy.
   if (blockIdx.x == 0) {
     const std::uint64_t slot = segment + static_cast<std::uint64_t>(gridDim.x) * k;
     const std::uint64_t acc = a.layout.top(blockIdx.y);
-    const int acc_size = a.acc_top_size[blockIdx.y];
+    const int acc_size = a.acc.top_size[blockIdx.y];
     for (int r = threadIdx.x; r < k; r += kThreads) {
-      a.cand_distance[slot + r] = r < acc_size ? a.acc_top_distance[acc + r] : kInfinity;
-      a.cand_index[slot + r] = r < acc_size ? a.acc_top_index[acc + r] : kNoKey;
+      a.cand_distance[slot + r] = r < acc_size ? a.acc.top_distance[acc + r] : kInfinity;
+      a.cand_index[slot + r] = r < acc_size ? a.acc.top_index[acc + r] : kNoKey;
     }
   }
 }

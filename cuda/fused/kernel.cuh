@@ -2,18 +2,21 @@
 // the sampler tier and the output vector; the host picks the instantiation once per run. CPU twin:
 // host/cpu/key_loop.hpp.
 #pragma once
-#include "block.cuh"
+#include "trial.cuh"
 
 namespace attnlim::cuda::fused {
 
 // Warp: the per-beta sums over a warp's lanes (scan_keys_warp; scalar only), its own instantiation so that the
 // default kernel's registers do not pay for it (one kernel with both paths took 92 registers instead of 70).
-template <class Model, class Tier, bool Vector, bool Warp = false>
+// Fold: the code of the in-kernel fold (trial.cuh; run when a.fold), which costs the kernel registers whether it
+// runs or not; a model's kernel file may also build the kernel without it (kFoldlessKernelBuilt, launch.cuh).
+template <class Model, class Tier, bool Vector, bool Warp = false, bool Fold = true>
 __global__ void __launch_bounds__(kThreads) fused_trial_kernel(const FusedArgs a, const BetaGrid grid, const Model model) {
   static_assert(!(Vector && Warp), "the warp path has no output vector");
   __shared__ BlockTemp temp;
   __shared__ double shared_min;
   __shared__ Candidate shared_winner;
+  __shared__ bool shared_last;
 
   const std::uint32_t trial = a.first_trial + blockIdx.y;
   const std::uint64_t block = static_cast<std::uint64_t>(blockIdx.y) * gridDim.x + blockIdx.x;
@@ -51,6 +54,9 @@ __global__ void __launch_bounds__(kThreads) fused_trial_kernel(const FusedArgs a
     block_reduce_vector(a, grid, st, block, shared_min, region + nb * td + td);
   }
   if (a.top_k > 0) block_select_top_k(a, st, temp, shared_winner);
+  if constexpr (Fold) {
+    if (a.fold) fold_if_last_block(a, grid, temp, shared_winner, shared_last);
+  }
 }
 
 }  // namespace attnlim::cuda::fused

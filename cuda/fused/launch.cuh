@@ -1,6 +1,7 @@
 // The fused path's launcher (cuda_fused.hpp): plans the launches, owns the device buffers (DeviceArray: no
-// throwing destructor on the error path), runs fused kernel -> candidate sort -> merge per chunk of keys
-// and unpacks the accumulators with the shared StateLayout. Included only by cuda/keys/<model>.cu.
+// throwing destructor on the error path), runs the fused kernel per chunk of keys (which folds each trial in its
+// last block; with LaunchOptions::fold_in_kernel off: fused kernel -> candidate sort -> merge kernel) and unpacks
+// the accumulators with the shared StateLayout. Included only by cuda/keys/<model>.cu.
 #pragma once
 #include <algorithm>
 #include <new>
@@ -24,7 +25,8 @@ struct Buffers {
   DeviceArray<std::uint64_t> part_count, acc_count, cand_index, sorted_index, acc_top_index;
   DeviceArray<double> part_min, part_sums, part_vec, scratch, cand_distance, sorted_distance;
   DeviceArray<double> acc_min, acc_sums, acc_vec, acc_top_distance;
-  DeviceArray<int> acc_top_size, offsets;
+  DeviceArray<int> acc_top_size, offsets, fold_heads;
+  DeviceArray<unsigned long long> blocks_done;
   DeviceArray<unsigned char> sort_storage;
 
   StateViews part_views() {
@@ -43,6 +45,14 @@ struct Buffers {
 template <class Model>
 inline constexpr bool kWarpPathBuilt = false;
 
+// Whether a model's kernel file also builds the scalar kernels without the in-kernel fold's code, for runs with
+// LaunchOptions::fold_in_kernel off (uniform.cu does): the fold's code raises the kernel's registers (nvcc 13.0.88,
+// sm_90, uniform keys: <FullKey> 64 -> 72, bench/NOTES.md) whether it runs or not, so that the benchmark's
+// cuda-merge rows measure the kernel as it was before the fold. Other models run the default kernel with the fold
+// switched off (the same results: CudaFused.FoldInKernelChangesNoBit).
+template <class Model>
+inline constexpr bool kFoldlessKernelBuilt = false;
+
 template <class Model, class Tier, bool Vector>
 std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, const WorkRange& range,
                                       const LaunchOptions& options, const std::function<void(double)>& progress) {
@@ -53,6 +63,8 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
     } else {
       throw InputError("warp_sums", "the warp path is built for uniform keys without the output vector only");
     }
+  } else if (!options.fold_in_kernel) {
+    if constexpr (!Vector && kFoldlessKernelBuilt<Model>) kernel = fused_trial_kernel<Model, Tier, false, false, false>;
   }
   int device = 0, sm_count = 0, blocks_per_sm = 0;
   ATTNLIM_CUDA_CHECK(cudaGetDevice(&device));
@@ -76,9 +88,15 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
   buf.part_vec.resize(slots * layout.vec_per_state());
   buf.scratch.resize(slots * kThreads * region);
   buf.cand_distance.resize(group * segment);
-  buf.sorted_distance.resize(group * segment);
   buf.cand_index.resize(group * segment);
-  buf.sorted_index.resize(group * segment);
+  if (options.fold_in_kernel) {
+    buf.blocks_done.resize(group);
+    buf.blocks_done.zero();  // each trial's last block sets its count back to 0
+    buf.fold_heads.resize(group * (bx + 1));
+  } else {
+    buf.sorted_distance.resize(group * segment);
+    buf.sorted_index.resize(group * segment);
+  }
   buf.acc_count.resize(group);
   buf.acc_min.resize(group);
   buf.acc_sums.resize(group * layout.sums_per_state());
@@ -86,10 +104,12 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
   buf.acc_top_distance.resize(group * k);
   buf.acc_top_index.resize(group * k);
   buf.acc_top_size.resize(group);
-  std::vector<int> host_offsets(group + 1);
-  for (std::uint64_t g = 0; g <= group; ++g) host_offsets[g] = static_cast<int>(g * segment);
-  buf.offsets.resize(group + 1);
-  buf.offsets.upload(host_offsets);
+  if (!options.fold_in_kernel) {  // the candidate sort's segments
+    std::vector<int> host_offsets(group + 1);
+    for (std::uint64_t g = 0; g <= group; ++g) host_offsets[g] = static_cast<int>(g * segment);
+    buf.offsets.resize(group + 1);
+    buf.offsets.upload(host_offsets);
+  }
 
   BetaGrid grid{};
   grid.count = nb;
@@ -109,11 +129,11 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
   fused.part = buf.part_views();
   fused.cand_distance = buf.cand_distance.get();
   fused.cand_index = buf.cand_index.get();
-  fused.acc_min = buf.acc_min.get();
-  fused.acc_top_distance = buf.acc_top_distance.get();
-  fused.acc_top_index = buf.acc_top_index.get();
-  fused.acc_top_size = buf.acc_top_size.get();
+  fused.acc = buf.acc_views();
   fused.scratch = buf.scratch.get();
+  fused.fold = options.fold_in_kernel;
+  fused.blocks_done = buf.blocks_done.get();
+  fused.fold_heads = buf.fold_heads.get();
 
   MergeArgs merge{};
   merge.blocks_per_trial = bx;
@@ -141,10 +161,12 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
       cuda::launch(kernel, dim3(static_cast<unsigned>(bx), static_cast<unsigned>(trials_now)), kThreads, 0, fused, grid,
                    model);
       ATTNLIM_CUDA_CHECK_LAUNCH(fused_trial_kernel);
-      if (k > 0)
-        sort_candidates(buf.cand_distance.get(), buf.cand_index.get(), buf.sorted_distance.get(),
-                        buf.sorted_index.get(), trials_now, segment, buf.offsets.get(), buf.sort_storage);
-      launch_merge(merge, grid, trials_now);
+      if (!options.fold_in_kernel) {
+        if (k > 0)
+          sort_candidates(buf.cand_distance.get(), buf.cand_index.get(), buf.sorted_distance.get(),
+                          buf.sorted_index.get(), trials_now, segment, buf.offsets.get(), buf.sort_storage);
+        launch_merge(merge, grid, trials_now);
+      }
       // Between launches: the stop check, and progress (this launch's keys, once the device has run them).
       throw_if_stop_requested();
       if (progress) {

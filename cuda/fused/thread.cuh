@@ -35,8 +35,8 @@ __device__ __forceinline__ void offer_top_k(ThreadState& st, int k, double e, st
 // first chunk instead of filling again in every launch.
 __device__ __forceinline__ double seed_threshold(const FusedArgs& a) {
   const int k = a.top_k;
-  if (!a.shortcuts || k == 0 || a.acc_top_size[blockIdx.y] < k) return kInfinity;
-  return a.acc_top_distance[a.layout.top(blockIdx.y) + k - 1];
+  if (!a.shortcuts || k == 0 || a.acc.top_size[blockIdx.y] < k) return kInfinity;
+  return a.acc.top_distance[a.layout.top(blockIdx.y) + k - 1];
 }
 
 // A model's device accelerator: a cheaper distance within kAcceleratorMargin of the model's sampler (keys/tiers.hpp).
@@ -64,9 +64,9 @@ __device__ __forceinline__ AcceleratorBounds accelerator_bounds(const FusedArgs&
   const AcceleratorBounds off{false, kInfinity, kInfinity};
   if (!a.accelerate) return off;
   const int k = a.top_k;
-  const double m = a.acc_min[blockIdx.y];
-  if (!(m < kInfinity) || (k > 0 && a.acc_top_size[blockIdx.y] < k)) return off;
-  return AcceleratorBounds{true, m, k > 0 ? a.acc_top_distance[a.layout.top(blockIdx.y) + k - 1] : kInfinity};
+  const double m = a.acc.min_distance[blockIdx.y];
+  if (!(m < kInfinity) || (k > 0 && a.acc.top_size[blockIdx.y] < k)) return off;
+  return AcceleratorBounds{true, m, k > 0 ? a.acc.top_distance[a.layout.top(blockIdx.y) + k - 1] : kInfinity};
 }
 
 // One key's distance on the scalar paths; `exact` says whether it is the model's sampler's. With an accelerator

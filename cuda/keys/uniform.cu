@@ -1,5 +1,6 @@
 // The fused CUDA path's instantiation for UniformKeys, with its device accelerator (full-tier distances with
-// one log per product of uniforms) and the warp path (LaunchOptions::warp_sums).
+// one log per product of uniforms), the warp path (LaunchOptions::warp_sums) and the scalar kernels without the
+// in-kernel fold's code (LaunchOptions::fold_in_kernel off, measured beside the default by attnlim_bench).
 #include "../fused/launch.cuh"
 #include "attnlim/keys/uniform.hpp"
 
@@ -15,6 +16,8 @@ struct DeviceAccelerator<UniformKeys> {
 
 template <>
 inline constexpr bool kWarpPathBuilt<UniformKeys> = true;
+template <>
+inline constexpr bool kFoldlessKernelBuilt<UniformKeys> = true;
 }  // namespace attnlim::cuda::fused
 
 ATTNLIM_CUDA_INSTANTIATE_SYMMETRIC(attnlim::UniformKeys)

@@ -300,6 +300,10 @@ std::vector<FusedCase> fused_cases() {
       0, 4);
   add("full_d16_production_plan_k32", make_config(16, SamplerTier::full, 20'000'003, 1, betas12_for_cases(), 32, false), 0);
   add("d2_large_n", make_config(2, SamplerTier::projected, 200'000'003, 1, {0.0, 1e6, 1e12, 1e16}, 64, false), 0);
+  // One launch of 147 blocks on an emulated H100 (Emulated.H100Geometry: 528 resident blocks): the in-kernel fold
+  // merges 148 candidate lists with 128 threads, so some threads own two (16 blocks on the default emulator).
+  add("one_trial_148_candidate_lists", make_config(3, SamplerTier::projected, 600'001, 1, {0.0, 4.0, 1e3}, 16, false),
+      0);
   // The device accelerator of uniform keys' full tier (one log per product of uniforms, d >= 6), which runs from a
   // trial's second launch on: keys that enter the top-k after the first launch (k = 16, 64; the seeded threshold),
   // new minima of later launches (k = 0: 19 trials of 10 launches, ~2.3 new minima each, in 10 trial groups), odd
@@ -405,6 +409,32 @@ TEST(CudaFused, ShortcutsChangeNoBit) {
     ASSERT_EQ(fast.size(), plain.size());
     for (std::size_t t = 0; t < fast.size(); ++t) attnlim_test::expect_identical(fast[t], plain[t]);
   }
+}
+
+// The in-kernel fold (cuda::LaunchOptions::fold_in_kernel: each trial's last block to finish a launch folds the
+// blocks' partials in block order and merges their sorted candidate lists by block arg-min) against the candidate
+// sort and merge kernel after each launch: every case of at most 1e6 keys, bitwise -- chunked cases (the
+// accumulator carried across launches, the per-trial counts set back to 0), trial groups, k = 0 and k = 64 with
+// full buffers, the output vector, one key, every key model; and again on the warp path (uniform keys without the
+// output vector). Which block finishes last varies from run to run (the emulator deals blocks to host threads;
+// a device schedules them as it likes); the results may not.
+TEST(CudaFused, FoldInKernelChangesNoBit) {
+  ATTNLIM_REQUIRE_DEVICE();
+  int compared = 0;
+  for (const FusedCase& fc : fused_cases()) {
+    if (fc.config.n * fc.config.trials > 1'000'000) continue;
+    for (const bool warp : {false, true}) {
+      if (warp && (fc.config.keys != "uniform" || fc.config.output_vector)) continue;
+      SCOPED_TRACE(fc.name + (warp ? " (warp path)" : ""));
+      attnlim::cuda::LaunchOptions options = launch_options_of(fc);
+      options.warp_sums = warp;
+      const auto [folded, merged] = run_twice(fc, options, &attnlim::cuda::LaunchOptions::fold_in_kernel);
+      ASSERT_EQ(folded.size(), merged.size());
+      for (std::size_t t = 0; t < folded.size(); ++t) attnlim_test::expect_identical(folded[t], merged[t]);
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 74);  // 57 cases of at most 1e6 keys, 17 of them uniform without the output vector
 }
 
 // The device accelerator (cuda::LaunchOptions::accelerate_keys: uniform keys' full tier without the output
@@ -522,7 +552,7 @@ int expect_warp_cases_match_cpu(std::uint64_t max_keys) {
 
 TEST(CudaFused, WarpSumsMatchCpuBackend) {
   ATTNLIM_REQUIRE_DEVICE();
-  EXPECT_EQ(expect_warp_cases_match_cpu(3'000'000), 12);  // the uniform scalar cases of fused_cases() up to 3e6 keys
+  EXPECT_EQ(expect_warp_cases_match_cpu(3'000'000), 13);  // the uniform scalar cases of fused_cases() up to 3e6 keys
   // Refused where the warp path is not built.
   attnlim::cuda::LaunchOptions options;
   options.warp_sums = true;

@@ -48,12 +48,17 @@ LaunchPlan plan_launch(const RunSpec& spec, const WorkRange& range, std::uint64_
   const std::uint64_t group = plan.trials_per_launch;
   const std::uint64_t candidates = group * (plan.blocks_per_trial + 1) * k;
   plan.scratch_bytes = slots * threads * region * sizeof(double);
+  // After each launch: the trial's last block folds (fold_in_kernel: a count per trial, a place per candidate
+  // list), or a segmented sort of the candidates and a merge kernel.
+  const std::uint64_t trial_step_bytes = options.fold_in_kernel
+                                             ? group * 8 + group * (plan.blocks_per_trial + 1) * 4
+                                             : 2 * candidates * 8 +                             // sorted copies
+                                                   2 * candidates * 8 + (std::uint64_t{1} << 20) +  // CUB storage
+                                                   4 * (group + 1);                               // segment offsets
   plan.device_bytes = plan.scratch_bytes +
-                      slots * (16 + 24 * nb + 8 * nb * td) +           // block partials
-                      4 * candidates * 8 +                             // candidates, sorted copies
-                      2 * candidates * 8 + (std::uint64_t{1} << 20) +  // CUB sort storage (estimate)
-                      4 * (group + 1) +                                // segment offsets
-                      group * (20 + 24 * nb + 8 * nb * td + 16 * k);   // per-trial accumulators
+                      slots * (16 + 24 * nb + 8 * nb * td) +          // block partials
+                      2 * candidates * 8 + trial_step_bytes +         // candidates
+                      group * (20 + 24 * nb + 8 * nb * td + 16 * k);  // per-trial accumulators
   return plan;
 }
 

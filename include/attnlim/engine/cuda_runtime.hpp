@@ -63,6 +63,16 @@ struct LaunchOptions {
   // off by default until a device measures it (attnlim_bench --backend cuda-warp). Uniform keys without the
   // output vector only for now (its own kernel instantiation): otherwise the run is refused (InputError).
   bool warp_sums = false;
+  // Each trial folded inside the fused kernel by the trial's last block to finish a launch (cuda/fused/trial.cuh):
+  // its blocks' partial sums in block order and the k nearest of their candidates, so that a launch needs no
+  // candidate sort (CUB) and no merge kernel after it (bench/NOTES.md: the review predicted 1.5-3x at moderate n,
+  // where those and their launches weigh against short fused launches; my estimate is 1.1-1.3x). The same bits
+  // either way at the same launch plan (CudaFused.FoldInKernelChangesNoBit); the plan follows the launched kernel's
+  // occupancy, and uniform keys' kernel without the fold's code may fit more blocks per multiprocessor, so where a
+  // launch's chunk fills more than the resident blocks (~3.8e6 keys on an H100) the two grids, and the sums'
+  // rounding, may differ (counts, minima and top-k do not). false: the sort and merge kernels after each launch
+  // (attnlim_bench --backend cuda-merge).
+  bool fold_in_kernel = true;
 };
 
 // The states of the range's trials over its keys: the same contract and the same random stream as the CPU
