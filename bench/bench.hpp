@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attnlim/engine/cuda_runtime.hpp"
 #include "attnlim/engine/engine.hpp"
 #include "attnlim/keys/tiers.hpp"
 
@@ -24,6 +25,7 @@ struct Options {
   std::vector<std::string> keys = {"uniform"};  // key-model SPECs (--keys), each parsed per d
   std::vector<std::string> backends;  // empty: cpu, plus cuda when available
   double seconds = 1.5;
+  std::uint64_t n = 0;  // keys per trial (--n); 0: calibrated to `seconds`
   int repeats = 5;
   std::uint64_t trials = 8;
   std::vector<double> lambdas = {0.125, 0.25, 0.5, 1, 2, 4, 8, 16};
@@ -65,9 +67,7 @@ struct Contender {
   int threads;          // CPU threads (0 for cuda)
   std::string label;    // "cpu 2t", "cuda"
   std::string device;
-  bool shortcuts = true;  // cuda: LaunchOptions::shortcuts ("cuda-plain" runs without them)
-  bool warp_sums = false; // cuda: LaunchOptions::warp_sums ("cuda-warp" runs with them)
-  bool accelerate_keys = true;  // cuda: LaunchOptions::accelerate_keys ("cuda-exact-keys" runs without it)
+  attnlim::cuda::LaunchOptions launch{};  // cuda: the variant's launch options (cuda_variants, bench_main.cpp)
 };
 
 // Seconds of one run of `trials` trials of every key of `spec` on the contender's engine (CUDA: timed with

@@ -85,11 +85,7 @@ Timing repeat(const std::function<double()>& run, int repeats) {
 double run_once(const Contender& who, const attnlim::RunSpec& spec, std::uint64_t trials) {
 #if defined(ATTNLIM_WITH_CUDA)
   if (who.backend == "cuda") {  // CUDA events, after its warm-up
-    attnlim::cuda::LaunchOptions options;
-    options.shortcuts = who.shortcuts;
-    options.warp_sums = who.warp_sums;
-    options.accelerate_keys = who.accelerate_keys;
-    return attnlim::cuda::fused_seconds(spec, trials, nullptr, options);
+    return attnlim::cuda::fused_seconds(spec, trials, nullptr, who.launch);
   }
 #endif
   attnlim::EngineOptions options;

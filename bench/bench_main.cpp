@@ -1,8 +1,8 @@
 // attnlim_bench: keys/s of every engine and sampler tier, side by side with the baselines (NumPy,
 // PyTorch) run in the same invocation, and as a fraction of the random-number limit of the machine.
 //
-//   attnlim_bench [--d 3,16,128] [--tier full,projected] [--backend cpu,cuda,cuda-plain,cuda-warp,cuda-exact-keys]
-//                 [--seconds 1.5]
+//   attnlim_bench [--d 3,16,128] [--tier full,projected]
+//                 [--backend cpu,cuda,cuda-plain,cuda-warp,cuda-exact-keys,cuda-merge] [--seconds 1.5 | --n N]
 //                 [--repeats 5] [--baseline numpy='/usr/bin/python3 bench/baseline_numpy.py'] [--jsonl F]
 //                 [--keys uniform 'vmf:kappa=2,angle=1.5' ...]
 //
@@ -11,10 +11,12 @@
 // other models' rows carry neither. cuda-plain is the fused kernel without its two exact shortcuts
 // (cuda::LaunchOptions::shortcuts), cuda-warp the kernel with its per-beta sums spread over a warp
 // (cuda::LaunchOptions::warp_sums), cuda-exact-keys the kernel without its key models' device accelerators
-// (cuda::LaunchOptions::accelerate_keys: uniform full-tier keys with one log per product of uniforms), so that
-// each change is measured side by side in one run.
+// (cuda::LaunchOptions::accelerate_keys: uniform full-tier keys with one log per product of uniforms), cuda-merge
+// the kernel with the candidate sort and merge kernel after each launch instead of its in-kernel fold
+// (cuda::LaunchOptions::fold_in_kernel), so that each change is measured side by side in one run.
 // Every timed configuration runs once as a warm-up, then --repeats times; the median is reported.
-// n is calibrated per configuration so that one run lasts about --seconds. All runs and baselines at one
+// n is calibrated per configuration so that one run lasts about --seconds, or fixed by --n (attnlim's rows; the
+// baselines still calibrate theirs), e.g. a moderate n over many trials. All runs and baselines at one
 // d share one absolute beta grid: lambdas x critical_scale(d, --grid-n) (THEORY.md section 2), so the
 // share of keys whose exp() underflows (and is skipped) is the same for every contender.
 // The limits and the Philox floor: limits.hpp. Output: a readable table on stdout, and one JSON object per
@@ -72,17 +74,26 @@ std::vector<Contender> contenders_of(Options& o, bool gpu, const std::string& wh
     if (gpu) o.backends.push_back("cuda");
   }
   std::vector<Contender> out;
+  // The CUDA variants: each changes one launch option of the default kernel.
+  using Launch = attnlim::cuda::LaunchOptions;
+  const std::map<std::string, void (*)(Launch&)> cuda_variants = {
+      {"cuda", [](Launch&) {}},
+      {"cuda-plain", [](Launch& l) { l.shortcuts = false; }},             // without the exact shortcuts
+      {"cuda-warp", [](Launch& l) { l.warp_sums = true; }},               // sums over a warp's lanes
+      {"cuda-exact-keys", [](Launch& l) { l.accelerate_keys = false; }},  // every key from the model's sampler
+      {"cuda-merge", [](Launch& l) { l.fold_in_kernel = false; }},        // sort and merge kernels per launch
+  };
   for (const std::string& backend : o.backends) {
-    if (backend != "cpu" && backend != "cuda" && backend != "cuda-plain" && backend != "cuda-warp" &&
-        backend != "cuda-exact-keys")
-      throw attnlim::InputError("backend",
-                                "unknown backend '" + backend + "' (cpu, cuda, cuda-plain, cuda-warp, cuda-exact-keys)");
+    const auto variant = cuda_variants.find(backend);
+    if (backend != "cpu" && variant == cuda_variants.end())
+      throw attnlim::InputError("backend", "unknown backend '" + backend +
+                                               "' (cpu, cuda, cuda-plain, cuda-warp, cuda-exact-keys, cuda-merge)");
     // Asked for by name: a benchmark that silently measures nothing would read as a pass.
     if (backend != "cpu" && !gpu) throw std::runtime_error("--backend " + backend + " requested but " + why);
-    if (backend != "cpu") {  // cuda-plain: without the exact shortcuts; cuda-warp: sums over a warp's lanes;
-                             // cuda-exact-keys: every key from the model's sampler
-      out.push_back({"cuda", 0, backend, attnlim::cuda::device_name(), backend != "cuda-plain", backend == "cuda-warp",
-                     backend != "cuda-exact-keys"});
+    if (backend != "cpu") {
+      Contender c{"cuda", 0, backend, attnlim::cuda::device_name()};
+      variant->second(c.launch);
+      out.push_back(c);
       continue;
     }
     for (int t : o.threads) {
@@ -100,9 +111,10 @@ Row measure(const Options& o, const Contender& who, const Limits& limits, const 
   const int d = attnlim::dimension(keys);
   const bool uniform = std::holds_alternative<attnlim::UniformKeys>(keys);
   const std::uint64_t granule = who.backend == "cpu" ? attnlim::EngineOptions{}.chunk_keys : (std::uint64_t{1} << 20);
-  const std::uint64_t n = calibrate(
-      [&](std::uint64_t count) { return run_once(who, make_spec(o, keys, tier, betas, count), o.trials); }, granule,
-      o.seconds, granule);
+  const std::uint64_t n =
+      o.n ? o.n
+          : calibrate([&](std::uint64_t count) { return run_once(who, make_spec(o, keys, tier, betas, count), o.trials); },
+                      granule, o.seconds, granule);
   const attnlim::RunSpec spec = make_spec(o, keys, tier, betas, n);
   Row row{who.label, attnlim::describe(keys), tier_name, d, n,
           repeat([&] { return run_once(who, spec, o.trials); }, o.repeats), 0, 0, 0, {}};
@@ -219,7 +231,7 @@ void run(Options& o) {
 
   std::map<std::string, Limits> limits;
   for (const Contender& who : contenders) {
-    // cuda-plain, cuda-warp and cuda-exact-keys run on the same device as cuda: one measurement of its limits
+    // The CUDA variants (cuda-plain, cuda-warp, ...) run on the same device as cuda: one measurement of its limits
     // serves all.
     const auto same_device = std::find_if(contenders.begin(), contenders.end(), [&](const Contender& other) {
       return &other != &who && other.backend == "cuda" && who.backend == "cuda" && limits.count(other.label);
@@ -262,7 +274,7 @@ void run(Options& o) {
         for (const std::string& tier_name : o.tiers) {
           const SamplerTier tier = tier_name == "full" ? SamplerTier::full : SamplerTier::projected;
           std::string why_not;
-          if (who.warp_sums && !std::holds_alternative<attnlim::UniformKeys>(keys))
+          if (who.launch.warp_sums && !std::holds_alternative<attnlim::UniformKeys>(keys))
             why_not = "the warp path is built for uniform keys only (cuda::LaunchOptions::warp_sums)";
           if (!why_not.empty() || !attnlim::supports_tier(keys, tier, &why_not)) {
             fmt::print("{:>10} d={:<4} {:<26} {:<9} not measured: {}\n", who.label, d, attnlim::describe(keys), tier_name,
@@ -290,9 +302,11 @@ int main(int argc, char** argv) {
   app.add_option("--backend", o.backends,
                  "cpu, cuda, cuda-plain (the fused kernel without its exact shortcuts), cuda-warp (its per-beta sums "
                  "spread over a warp's lanes), cuda-exact-keys (without the key models' device accelerators: every "
-                 "key from the model's sampler); default: cpu, and cuda when a device is present")
+                 "key from the model's sampler), cuda-merge (a candidate sort and merge kernel after each launch "
+                 "instead of the in-kernel fold); default: cpu, and cuda when a device is present")
       ->delimiter(',');
   app.add_option("--seconds", o.seconds, "target seconds of one timed run");
+  app.add_option("--n", o.n, "keys per trial for attnlim's rows, fixed instead of calibrated to --seconds (0: calibrated)");
   app.add_option("--repeats", o.repeats, "timed runs after the warm-up (median reported)");
   app.add_option("--trials", o.trials, "trials per run");
   app.add_option("--lambdas", o.lambdas, "critical-scale beta grid (lambda)")->delimiter(',');

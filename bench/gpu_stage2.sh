@@ -6,13 +6,15 @@
 #    materialise-then-reduce path and the PyTorch baseline (float64 and float32), measured in the same run;
 # 2. the warp path (cuda-warp: per-beta sums over a warp's lanes) beside cuda at 64 betas;
 # 3. the device accelerator of uniform keys' full tier (one log per product of uniforms) beside every key from
-#    the sampler (cuda-exact-keys: LaunchOptions::accelerate_keys off) at d = 16, 128;
-# 4. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
+#    the sampler (cuda-exact-keys: LaunchOptions::accelerate_keys off), and the in-kernel fold beside the sort and
+#    merge kernels after each launch (cuda-merge: LaunchOptions::fold_in_kernel off), at d = 16, 128, n large;
+# 4. the in-kernel fold beside cuda-merge at a moderate n (2^16 keys, 4096 trials), where it is predicted to win;
+# 5. Nsight Compute on one launch of the fused kernel (d = 16 full, d = 128 projected) with --clock-control none
 #    (the clocks the benchmark saw): speed of light, workloads, occupancy, stalls.
-# Each step has its own timeout (220 + 80 + 40 + 2 x 80 + 40 s = 540 s, under the device tool's 600 s per call: a
-# ceiling, not the expected time).
-# Writes 7 files to $OUT: stage2.log, stage2.md, gpu_bench.jsonl, gpu_bench64.jsonl, gpu_bench_exact.jsonl,
-# ncu.txt, cpu_bench.jsonl.
+# Each step has its own timeout (220 + 80 + 60 + 40 + 2 x 70 + 30 s = 570 s, under the device tool's 600 s per
+# call: a ceiling, not the expected time).
+# Writes 8 files to $OUT: stage2.log, stage2.md, gpu_bench.jsonl, gpu_bench64.jsonl, gpu_bench_exact.jsonl,
+# gpu_bench_fold.jsonl, ncu.txt, cpu_bench.jsonl.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/gpu_common.sh" stage2
 
@@ -36,12 +38,21 @@ bench64_rc=$?
 
 # The accelerator removes all but one log per 16 middle pairs: predicted 1.5-2.4x at d = 128 full (bench/NOTES.md).
 # It starts at a trial's second launch, so one trial: ~0.5 s of keys spans dozens of launches (a chunk is 3.2e7 keys
-# at d = 128, 1.8e8 at d = 16), and the first launch's share stays small.
-echo "== attnlim_bench, full tier: cuda beside cuda-exact-keys"
-timeout 40 "$bin/attnlim_bench" --backend cuda,cuda-exact-keys --d 16,128 --tier full --trials 1 --seconds 0.5 \
-  --repeats 2 --no-limits --jsonl "$out/gpu_bench_exact.jsonl" 2>&1
+# at d = 128, 1.8e8 at d = 16), and the first launch's share stays small. cuda-merge beside them: at this n the
+# fold saves nothing, so its rows show what the fold's code costs the kernel (registers, bench/NOTES.md).
+echo "== attnlim_bench, full tier, large n: cuda beside cuda-exact-keys and cuda-merge"
+timeout 60 "$bin/attnlim_bench" --backend cuda,cuda-exact-keys,cuda-merge --d 16,128 --tier full --trials 1 \
+  --seconds 0.5 --repeats 2 --no-limits --jsonl "$out/gpu_bench_exact.jsonl" 2>&1
 exact_rc=$?
 [ "$exact_rc" -eq 0 ] || status=1
+
+# The in-kernel fold saves each launch the candidate sort and the merge kernel: the review predicted 1.5-3x at a
+# moderate n, where a launch is short (2^16 keys x ~60 trials per launch here); bench/NOTES.md's estimate: 1.1-1.3x.
+echo "== attnlim_bench, moderate n: cuda beside cuda-merge"
+timeout 40 "$bin/attnlim_bench" --backend cuda,cuda-merge --d 3,16,128 --tier full,projected --n 65536 \
+  --trials 4096 --repeats 3 --no-limits --jsonl "$out/gpu_bench_fold.jsonl" 2>&1
+fold_rc=$?
+[ "$fold_rc" -eq 0 ] || status=1
 
 ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 ncu_rc=skipped
@@ -51,7 +62,7 @@ if [ -n "$ncu_bin" ] && [ -x "$ncu_bin" ]; then
   for cfg in "16 full" "128 projected"; do
     set -- $cfg
     echo "### ncu --clock-control none: fused_trial_kernel, d = $1, sampler $2, n = 2^29, 2 trials, 8 betas (second launch)" >> "$out/ncu.txt"
-    timeout 80 "$ncu_bin" --clock-control none --kernel-name fused_trial_kernel --launch-skip 1 --launch-count 1 \
+    timeout 70 "$ncu_bin" --clock-control none --kernel-name fused_trial_kernel --launch-skip 1 --launch-count 1 \
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
       --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
       "$bin/attnlim" simulate --backend cuda --d "$1" --sampler "$2" --n 536870912 --trials 2 \
@@ -71,7 +82,7 @@ ncu_summary=$(grep -E '^###|Compute \(SM\) Throughput|^ +Memory Throughput|DRAM 
 echo "$ncu_summary"
 
 echo "== attnlim_bench (cpu) beside NumPy on this machine's CPU (context)"
-timeout 40 "$bin/attnlim_bench" --backend cpu --d 3,16,128 --tier full,projected --seconds 0.3 --repeats 2 \
+timeout 30 "$bin/attnlim_bench" --backend cpu --d 3,16,128 --tier full,projected --seconds 0.3 --repeats 2 \
   --baseline numpy="$python $here/baseline_numpy.py" --baseline-seconds 0.5 --baseline-repeats 1 \
   --jsonl "$out/cpu_bench.jsonl" 2>&1
 cpu_rc=$?
@@ -80,12 +91,14 @@ cpu_rc=$?
   echo "# GPU stage 2: throughput ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo
   echo "- GPU: $gpu; CPU: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), nproc $(nproc)"
-  echo "- attnlim_bench cuda: exit $bench_rc; at 64 betas: exit $bench64_rc; exact keys: exit $exact_rc; cpu: exit $cpu_rc;" \
+  echo "- attnlim_bench cuda: exit $bench_rc; at 64 betas: exit $bench64_rc; large n: exit $exact_rc;" \
+    "moderate n: exit $fold_rc; cpu: exit $cpu_rc;" \
     "Nsight Compute: $ncu_rc"
   echo
   [ -s "$out/gpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench.jsonl" --title "GPU: attnlim CUDA beside PyTorch"
   [ -s "$out/gpu_bench64.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench64.jsonl" --title "GPU at 64 betas: cuda beside cuda-warp"
-  [ -s "$out/gpu_bench_exact.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench_exact.jsonl" --title "GPU, full tier: cuda beside cuda-exact-keys"
+  [ -s "$out/gpu_bench_exact.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench_exact.jsonl" --title "GPU, full tier, large n: cuda beside cuda-exact-keys and cuda-merge"
+  [ -s "$out/gpu_bench_fold.jsonl" ] && "$python" "$here/report.py" "$out/gpu_bench_fold.jsonl" --title "GPU, moderate n: cuda beside cuda-merge"
   [ -s "$out/cpu_bench.jsonl" ] && "$python" "$here/report.py" "$out/cpu_bench.jsonl" --title "This machine's CPU: attnlim beside NumPy"
   if [ -n "$ncu_summary" ]; then
     echo "## Nsight Compute (lines from ncu.txt)"; echo; echo '```'; echo "$ncu_summary"; echo '```'
