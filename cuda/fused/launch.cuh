@@ -22,19 +22,28 @@ namespace fused {
 
 // The device buffers of one run, reused by every trial group and chunk.
 struct Buffers {
-  DeviceArray<std::uint64_t> part_count, acc_count, cand_index, sorted_index, acc_top_index;
+  DeviceArray<std::uint64_t> part_count, cand_index, sorted_index;
   DeviceArray<double> part_min, part_sums, part_vec, scratch, cand_distance, sorted_distance;
-  DeviceArray<double> acc_min, acc_sums, acc_vec, acc_top_distance;
-  DeviceArray<int> acc_top_size, offsets, fold_heads;
+  DeviceArray<int> offsets, fold_heads;
   DeviceArray<unsigned long long> blocks_done;
   DeviceArray<unsigned char> sort_storage;
+  // The group's accumulators, packed (pack_states): one upload resets them, one download reads them back, where
+  // seven arrays took five resets and seven synchronous downloads per trial group (bench/NOTES.md).
+  DeviceArray<unsigned char> acc;
+  PackedStates acc_at;
 
   StateViews part_views() {
     return StateViews{part_count.get(), part_min.get(), part_sums.get(), part_vec.get(), nullptr, nullptr, nullptr};
   }
   StateViews acc_views() {
-    return StateViews{acc_count.get(), acc_min.get(), acc_sums.get(), acc_vec.get(),
-                      acc_top_distance.get(), acc_top_index.get(), acc_top_size.get()};
+    unsigned char* base = acc.get();
+    return StateViews{reinterpret_cast<std::uint64_t*>(base + acc_at.count),
+                      reinterpret_cast<double*>(base + acc_at.min_distance),
+                      reinterpret_cast<double*>(base + acc_at.sums),
+                      reinterpret_cast<double*>(base + acc_at.vec),
+                      reinterpret_cast<double*>(base + acc_at.top_distance),
+                      reinterpret_cast<std::uint64_t*>(base + acc_at.top_index),
+                      reinterpret_cast<int*>(base + acc_at.top_size)};
   }
 };
 
@@ -97,13 +106,9 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
     buf.sorted_distance.resize(group * segment);
     buf.sorted_index.resize(group * segment);
   }
-  buf.acc_count.resize(group);
-  buf.acc_min.resize(group);
-  buf.acc_sums.resize(group * layout.sums_per_state());
-  buf.acc_vec.resize(group * layout.vec_per_state());
-  buf.acc_top_distance.resize(group * k);
-  buf.acc_top_index.resize(group * k);
-  buf.acc_top_size.resize(group);
+  buf.acc_at = pack_states(layout, group);
+  buf.acc.resize(buf.acc_at.bytes);
+  const std::vector<unsigned char> empty_group = empty_packed_states(layout, group);
   if (!options.fold_in_kernel) {  // the candidate sort's segments
     std::vector<int> host_offsets(group + 1);
     for (std::uint64_t g = 0; g <= group; ++g) host_offsets[g] = static_cast<int>(g * segment);
@@ -148,11 +153,7 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
   double keys_done = 0;
   for (std::uint64_t group_first = 0; group_first < range.trials; group_first += group) {
     const std::uint64_t trials_now = std::min(group, range.trials - group_first);
-    buf.acc_count.zero();
-    buf.acc_min.fill(kInfinity);
-    buf.acc_sums.zero();
-    buf.acc_vec.zero();
-    buf.acc_top_size.zero();
+    buf.acc.upload(empty_group);
     fused.first_trial = static_cast<std::uint32_t>(range.first_trial + group_first);
 
     for (std::uint64_t launch = 0; launch < plan.launches_per_trial; ++launch) {
@@ -176,16 +177,8 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
       }
     }
 
-    const std::vector<std::uint64_t> count = buf.acc_count.download(trials_now);
-    const std::vector<double> min_distance = buf.acc_min.download(trials_now);
-    const std::vector<double> sums = buf.acc_sums.download(trials_now * layout.sums_per_state());
-    const std::vector<double> vec = buf.acc_vec.download(trials_now * layout.vec_per_state());
-    const std::vector<double> top_distance = buf.acc_top_distance.download(trials_now * k);
-    const std::vector<std::uint64_t> top_index = buf.acc_top_index.download(trials_now * k);
-    const std::vector<int> top_size = buf.acc_top_size.download(trials_now);
-    const StateBuffers host{count.data(), min_distance.data(), sums.data(), vec.data(),
-                            top_distance.data(), top_index.data(), top_size.data()};
-    for (std::uint64_t g = 0; g < trials_now; ++g) result.push_back(unpack_state(layout, host, g));
+    for (TrialState& state : unpack_packed_states(layout, group, buf.acc.download(buf.acc_at.bytes), trials_now))
+      result.push_back(std::move(state));
   }
   return result;
 }

@@ -1,6 +1,9 @@
 #include "attnlim/state/layout.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
 
 namespace attnlim {
 
@@ -24,6 +27,58 @@ TrialState unpack_state(const StateLayout& layout, const StateBuffers& buffers, 
               out.top_distance.begin());
     std::copy(buffers.top_index + layout.top(state), buffers.top_index + layout.top(state) + k, out.top_index.begin());
   }
+  return out;
+}
+
+namespace {
+// A typed copy of one packed array (the bytes are not objects of that type).
+template <class T>
+std::vector<T> copy_array(const std::vector<unsigned char>& bytes, std::uint64_t offset, std::uint64_t count) {
+  std::vector<T> out(count);
+  if (count) std::memcpy(out.data(), bytes.data() + offset, count * sizeof(T));
+  return out;
+}
+}  // namespace
+
+PackedStates pack_states(const StateLayout& layout, std::uint64_t states) {
+  PackedStates p;
+  const std::uint64_t k = static_cast<std::uint64_t>(layout.top_k);
+  p.count = 0;
+  p.min_distance = p.count + 8 * states;
+  p.sums = p.min_distance + 8 * states;
+  p.vec = p.sums + 8 * states * layout.sums_per_state();
+  p.top_distance = p.vec + 8 * states * layout.vec_per_state();
+  p.top_index = p.top_distance + 8 * states * k;
+  p.top_size = p.top_index + 8 * states * k;
+  p.bytes = p.top_size + 4 * states;
+  return p;
+}
+
+std::vector<unsigned char> empty_packed_states(const StateLayout& layout, std::uint64_t states) {
+  const PackedStates p = pack_states(layout, states);
+  std::vector<unsigned char> bytes(p.bytes, 0);
+  const double infinity = std::numeric_limits<double>::infinity();
+  for (std::uint64_t s = 0; s < states; ++s) std::memcpy(bytes.data() + p.min_distance + 8 * s, &infinity, 8);
+  return bytes;
+}
+
+std::vector<TrialState> unpack_packed_states(const StateLayout& layout, std::uint64_t capacity,
+                                             const std::vector<unsigned char>& bytes, std::uint64_t states) {
+  const PackedStates p = pack_states(layout, capacity);
+  if (states > capacity || bytes.size() < p.bytes) throw std::logic_error("unpack_packed_states: too few bytes");
+  const std::uint64_t k = static_cast<std::uint64_t>(layout.top_k);
+  const auto count = copy_array<std::uint64_t>(bytes, p.count, capacity);
+  const auto min_distance = copy_array<double>(bytes, p.min_distance, capacity);
+  const auto sums = copy_array<double>(bytes, p.sums, capacity * layout.sums_per_state());
+  const auto vec = copy_array<double>(bytes, p.vec, capacity * layout.vec_per_state());
+  const auto top_distance = copy_array<double>(bytes, p.top_distance, capacity * k);
+  const auto top_index = copy_array<std::uint64_t>(bytes, p.top_index, capacity * k);
+  const auto top_size = copy_array<int>(bytes, p.top_size, capacity);
+  const StateBuffers buffers{count.data(), min_distance.data(), sums.data(), vec.data(),
+                             top_distance.data(), top_index.data(), top_size.data()};
+  std::vector<TrialState> out;
+  out.reserve(states);
+  for (std::uint64_t s = 0; s < states; ++s) out.push_back(unpack_state(layout, buffers, s));
   return out;
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -121,4 +122,42 @@ TEST(StateLayout, UnpackReadsWhatTheLayoutPlaces) {
   const StateBuffers buffers{count.data(), min_distance.data(), sums.data(), vec.data(),
                              top_distance.data(), top_index.data(), top_size.data()};
   for (std::size_t s = 0; s < n; ++s) attnlim_test::expect_identical(unpack_state(layout, buffers, s), states[s]);
+
+  // The same arrays packed in one allocation (pack_states, the CUDA path's accumulators) for 8 states, of which
+  // the first 6 are read back: the offsets tile the bytes without overlap, every array starts aligned, and the
+  // bytes unpack to the same states; empty_packed_states unpacks to empty states.
+  const std::uint64_t capacity = 8;
+  const PackedStates p = pack_states(layout, capacity);
+  const std::uint64_t offsets[] = {p.count, p.min_distance, p.sums, p.vec, p.top_distance, p.top_index, p.top_size,
+                                   p.bytes};
+  const std::uint64_t sizes[] = {8 * capacity,     8 * capacity, 8 * capacity * layout.sums_per_state(),
+                                 8 * capacity * layout.vec_per_state(), 8 * capacity * k, 8 * capacity * k,
+                                 4 * capacity};
+  for (int a = 0; a < 7; ++a) {
+    EXPECT_EQ(offsets[a] + sizes[a], offsets[a + 1]) << "array " << a;
+    EXPECT_EQ(offsets[a] % 8, 0u) << "array " << a;
+  }
+  std::vector<unsigned char> bytes(p.bytes, 0xab);
+  const auto put = [&](std::uint64_t offset, const auto& values) {
+    std::memcpy(bytes.data() + offset, values.data(), values.size() * sizeof(values[0]));
+  };
+  put(p.count, count);
+  put(p.min_distance, min_distance);
+  put(p.top_size, top_size);
+  // The per-state arrays hold `capacity` states' slots: the first n as laid out above.
+  put(p.sums, sums);
+  put(p.vec, vec);
+  put(p.top_distance, top_distance);
+  put(p.top_index, top_index);
+  const std::vector<TrialState> unpacked = unpack_packed_states(layout, capacity, bytes, n);
+  ASSERT_EQ(unpacked.size(), n);
+  for (std::size_t s = 0; s < n; ++s) attnlim_test::expect_identical(unpacked[s], states[s]);
+  for (const TrialState& e : unpack_packed_states(layout, capacity, empty_packed_states(layout, capacity), capacity)) {
+    EXPECT_EQ(e.count, 0u);
+    EXPECT_EQ(e.min_distance, std::numeric_limits<double>::infinity());
+    EXPECT_EQ(e.top_size, 0);
+    for (int b = 0; b < nb; ++b) EXPECT_TRUE(e.s0[b] == 0.0 && e.s1[b] == 0.0 && e.s2[b] == 0.0);
+    for (const double v : e.vec) EXPECT_EQ(v, 0.0);
+  }
+  EXPECT_THROW(unpack_packed_states(layout, capacity, bytes, capacity + 1), std::logic_error);
 }

@@ -4,6 +4,7 @@
 //   top_distance[state][top_k]  top_index[state][top_k]  top_size[state]
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "attnlim/core/common.hpp"
 #include "attnlim/state/trial_state.hpp"
@@ -39,5 +40,21 @@ struct StateBuffers {
 
 // State number `state` of the buffers as a TrialState (host/state/layout.cpp).
 TrialState unpack_state(const StateLayout& layout, const StateBuffers& buffers, std::uint64_t state);
+
+// The seven arrays of `states` states packed in one allocation: byte offsets, the 8-byte arrays first (each array
+// stays aligned), top_size last; `bytes` in all. The CUDA path keeps a group's accumulators so, to reset them with
+// one copy and read them back with another (cuda/fused/launch.cuh).
+struct PackedStates {
+  std::uint64_t count = 0, min_distance = 0, sums = 0, vec = 0, top_distance = 0, top_index = 0, top_size = 0;
+  std::uint64_t bytes = 0;
+};
+PackedStates pack_states(const StateLayout& layout, std::uint64_t states);
+
+// The packed bytes of empty states: count 0, minimum +infinity, sums 0, no top-k.
+std::vector<unsigned char> empty_packed_states(const StateLayout& layout, std::uint64_t states);
+
+// The first `states` states of packed bytes (pack_states(layout, capacity) with capacity >= states) as TrialStates.
+std::vector<TrialState> unpack_packed_states(const StateLayout& layout, std::uint64_t capacity,
+                                             const std::vector<unsigned char>& bytes, std::uint64_t states);
 
 }  // namespace attnlim
