@@ -50,7 +50,8 @@ PackedStates pack_states(const StateLayout& layout, std::uint64_t states) {
   p.top_distance = p.vec + 8 * states * layout.vec_per_state();
   p.top_index = p.top_distance + 8 * states * k;
   p.top_size = p.top_index + 8 * states * k;
-  p.bytes = p.top_size + 4 * states;
+  p.bytes = (p.top_size + 4 * states + 7) / 8 * 8;  // a whole number of 8-byte words: the next allocation's arrays
+                                                     // stay aligned wherever the allocator places it
   return p;
 }
 

@@ -91,7 +91,7 @@ TEST(StateBytes, DamagedBytesAreRefusedWithTheReason) {
 // Packing states into flat buffers by StateLayout and unpacking them gives the states back: the layout
 // the CUDA kernels write and the host reads is one definition.
 TEST(StateLayout, UnpackReadsWhatTheLayoutPlaces) {
-  const int nb = 4, td = 3, k = 5;
+  const int nb = 4, td = 5, k = 3;  // sums (3 nb) and vec (nb td) of different sizes per state
   const StateLayout layout{nb, td, k};
   std::vector<TrialState> states;
   for (unsigned i = 0; i < 6; ++i) states.push_back(sample_state(nb, td, k, 20 + i, 3 + 2 * i));  // some not full
@@ -123,10 +123,11 @@ TEST(StateLayout, UnpackReadsWhatTheLayoutPlaces) {
                              top_distance.data(), top_index.data(), top_size.data()};
   for (std::size_t s = 0; s < n; ++s) attnlim_test::expect_identical(unpack_state(layout, buffers, s), states[s]);
 
-  // The same arrays packed in one allocation (pack_states, the CUDA path's accumulators) for 8 states, of which
-  // the first 6 are read back: the offsets tile the bytes without overlap, every array starts aligned, and the
-  // bytes unpack to the same states; empty_packed_states unpacks to empty states.
-  const std::uint64_t capacity = 8;
+  // The same arrays packed in one allocation (pack_states, the CUDA path's accumulators) for 7 states, of which
+  // the first 6 are read back: the offsets tile the bytes without overlap, every array starts aligned, the size is
+  // a whole number of 8-byte words (7 int top sizes end mid-word), and the bytes unpack to the same states;
+  // empty_packed_states unpacks to empty states.
+  const std::uint64_t capacity = 7;
   const PackedStates p = pack_states(layout, capacity);
   const std::uint64_t offsets[] = {p.count, p.min_distance, p.sums, p.vec, p.top_distance, p.top_index, p.top_size,
                                    p.bytes};
@@ -134,8 +135,15 @@ TEST(StateLayout, UnpackReadsWhatTheLayoutPlaces) {
                                  8 * capacity * layout.vec_per_state(), 8 * capacity * k, 8 * capacity * k,
                                  4 * capacity};
   for (int a = 0; a < 7; ++a) {
-    EXPECT_EQ(offsets[a] + sizes[a], offsets[a + 1]) << "array " << a;
+    if (a < 6) EXPECT_EQ(offsets[a] + sizes[a], offsets[a + 1]) << "array " << a;
     EXPECT_EQ(offsets[a] % 8, 0u) << "array " << a;
+  }
+  EXPECT_EQ(p.bytes, p.top_size + 4 * capacity + 4);  // padded to the word
+  for (const StateLayout bare : {StateLayout{3, 0, 0}, StateLayout{1, 0, 1}}) {  // no vector, no top-k
+    const PackedStates q = pack_states(bare, 5);
+    EXPECT_EQ(q.bytes % 8, 0u);
+    EXPECT_EQ(q.vec, q.top_distance);
+    EXPECT_GE(q.bytes, q.top_size + 4 * 5);
   }
   std::vector<unsigned char> bytes(p.bytes, 0xab);
   const auto put = [&](std::uint64_t offset, const auto& values) {

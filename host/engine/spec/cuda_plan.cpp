@@ -58,7 +58,7 @@ LaunchPlan plan_launch(const RunSpec& spec, const WorkRange& range, std::uint64_
   plan.device_bytes = plan.scratch_bytes +
                       slots * (16 + 24 * nb + 8 * nb * td) +          // block partials
                       2 * candidates * 8 + trial_step_bytes +         // candidates
-                      group * (20 + 24 * nb + 8 * nb * td + 16 * k);  // per-trial accumulators
+                      (group * (20 + 24 * nb + 8 * nb * td + 16 * k) + 7) / 8 * 8;  // accumulators (pack_states)
   return plan;
 }
 
