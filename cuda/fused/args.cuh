@@ -15,7 +15,8 @@
 //           this inside the fused kernel (k rounds of a block arg-min over the candidate lists, each already
 //           sorted); with LaunchOptions::fold_in_kernel off, merge_kernel does it after the launch (merge.cu),
 //           from the candidates sorted per trial (sort.cu: cub::DeviceSegmentedRadixSort). The two give the
-//           same bits. The accumulator persists across chunk launches, so memory never depends on n.
+//           same bits at the same launch plan. The accumulators (one allocation per trial group, pack_states)
+//           persist across chunk launches, so memory never depends on n.
 #pragma once
 #include <cstdint>
 #include <limits>

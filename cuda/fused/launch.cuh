@@ -102,19 +102,17 @@ std::vector<TrialState> run_on_device(const Model& model, const RunSpec& spec, c
     buf.blocks_done.resize(group);
     buf.blocks_done.zero();  // each trial's last block sets its count back to 0
     buf.fold_heads.resize(group * (bx + 1));
-  } else {
+  } else {  // the candidate sort: sorted copies, and each trial's segment
     buf.sorted_distance.resize(group * segment);
     buf.sorted_index.resize(group * segment);
-  }
-  buf.acc_at = pack_states(layout, group);
-  buf.acc.resize(buf.acc_at.bytes);
-  const std::vector<unsigned char> empty_group = empty_packed_states(layout, group);
-  if (!options.fold_in_kernel) {  // the candidate sort's segments
     std::vector<int> host_offsets(group + 1);
     for (std::uint64_t g = 0; g <= group; ++g) host_offsets[g] = static_cast<int>(g * segment);
     buf.offsets.resize(group + 1);
     buf.offsets.upload(host_offsets);
   }
+  buf.acc_at = pack_states(layout, group);
+  buf.acc.resize(buf.acc_at.bytes);
+  const std::vector<unsigned char> empty_group = empty_packed_states(layout, group);
 
   BetaGrid grid{};
   grid.count = nb;
