@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "attnlim/engine/cuda_runtime.hpp"
+#include "attnlim/state/layout.hpp"
 
 namespace attnlim::cuda {
 
@@ -28,6 +29,7 @@ LaunchPlan plan_launch(const RunSpec& spec, const WorkRange& range, std::uint64_
   const std::uint64_t td = static_cast<std::uint64_t>(spec.tangent_dim());
   const std::uint64_t k = static_cast<std::uint64_t>(std::max(spec.top_k, 0));
   const std::uint64_t region = td ? nb * td + td + nb : 0;  // doubles of scratch per thread
+  const StateLayout layout{static_cast<int>(nb), static_cast<int>(td), static_cast<int>(k)};
 
   plan.chunk = std::max<std::uint64_t>(1, std::min(options.chunk ? options.chunk : default_chunk_keys(spec), keys));
   plan.launches_per_trial = keys / plan.chunk + (keys % plan.chunk != 0);
@@ -58,7 +60,7 @@ LaunchPlan plan_launch(const RunSpec& spec, const WorkRange& range, std::uint64_
   plan.device_bytes = plan.scratch_bytes +
                       slots * (16 + 24 * nb + 8 * nb * td) +          // block partials
                       2 * candidates * 8 + trial_step_bytes +         // candidates
-                      (group * (20 + 24 * nb + 8 * nb * td + 16 * k) + 7) / 8 * 8;  // accumulators (pack_states)
+                      pack_states(layout, group).bytes;               // accumulators, packed as launch.cuh does
   return plan;
 }
 

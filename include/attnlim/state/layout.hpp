@@ -42,8 +42,8 @@ struct StateBuffers {
 TrialState unpack_state(const StateLayout& layout, const StateBuffers& buffers, std::uint64_t state);
 
 // The seven arrays of `states` states packed in one allocation: byte offsets, the 8-byte arrays first (each array
-// stays aligned), top_size last; `bytes` in all, a multiple of 8. The CUDA path keeps a group's accumulators so, to reset them with
-// one copy and read them back with another (cuda/fused/launch.cuh).
+// stays aligned), top_size last; `bytes` in all, a multiple of 8. The CUDA path keeps a group's accumulators so,
+// to reset them with one copy and read them back with another (cuda/fused/launch.cuh, and plan_launch's estimate).
 struct PackedStates {
   std::uint64_t count = 0, min_distance = 0, sums = 0, vec = 0, top_distance = 0, top_index = 0, top_size = 0;
   std::uint64_t bytes = 0;
